@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-sqlite install install-dev browser migrate seed bench clean
+
+run: $(VENV)/.runtime ## install, migrate, load the demo directory if empty, serve on 127.0.0.1:5000
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev browser ## install what tests need and run them all
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests use Debian's Chromium; they skip (with the reason) where it cannot be installed.
+browser:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+migrate: $(VENV)/.runtime ## apply database migrations
+	$(FLASK) db upgrade
+
+seed: $(VENV)/.runtime ## load reference lists and the demo directory (idempotent)
+	$(FLASK) seed
+
+bench: $(VENV)/.dev ## search benchmark (prints figures)
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

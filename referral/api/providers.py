@@ -1,0 +1,31 @@
+"""GET /api/v1/providers (search) and /api/v1/providers/<id>."""
+from flask import current_app, jsonify, request
+
+from ..services.errors import ValidationFailed
+from ..services.providers import get_public_provider
+from ..services.search import AvailabilityRules, search_providers
+from ..services.search_params import SearchLimits, parse_search
+from . import api_bp
+from .schemas import provider_detail, search_page_dict
+
+
+def _rules() -> AvailabilityRules:
+    return AvailabilityRules.from_config(current_app.config)
+
+
+@api_bp.get("/providers")
+def list_providers():
+    """Search the directory; the same parameters as the /search page."""
+    criteria = parse_search(
+        request.args, current_app.extensions["geocoder"], SearchLimits.from_config(current_app.config), strict=True
+    )
+    page = search_providers(criteria, rules=_rules())
+    if page.past_the_end:
+        raise ValidationFailed({"page": f"page {criteria.page} is past the end ({page.pages} pages)"})
+    return jsonify(search_page_dict(page, _rules()))
+
+
+@api_bp.get("/providers/<int:provider_id>")
+def get_provider(provider_id: int):
+    """One provider in full."""
+    return jsonify(provider_detail(get_public_provider(provider_id), _rules()))

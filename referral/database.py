@@ -1,0 +1,53 @@
+"""Engine set-up: SQLite pragmas and BEGIN IMMEDIATE write transactions, math functions fallback."""
+import math
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# Requests that only read (GET, HEAD) begin deferred transactions so that readers never wait for
+# the single SQLite write lock; everything else begins with BEGIN IMMEDIATE, which takes the write
+# lock up front instead of failing to upgrade a read lock under concurrent writers.
+read_only_transaction: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
+
+_MATH_FUNCTIONS = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+    "radians": math.radians,
+    "floor": math.floor,
+}
+
+
+def _ensure_math_functions(dbapi_connection) -> None:
+    """Register Python math functions where SQLite was built without its own."""
+    try:
+        dbapi_connection.execute("SELECT sin(0), radians(0)").fetchone()
+    except Exception:  # sqlite3.OperationalError: no such function
+        for name, func in _MATH_FUNCTIONS.items():
+            dbapi_connection.create_function(name, 1, func, deterministic=True)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Apply the pragmas and the transaction-begin hook to a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event, below, emit BEGIN instead of the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        _ensure_math_functions(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if read_only_transaction.get():
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

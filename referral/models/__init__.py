@@ -1,0 +1,33 @@
+"""Tables of the directory. Importing this package registers every model with the metadata."""
+from .provider import (
+    LISTING_PENDING,
+    LISTING_REJECTED,
+    LISTING_UNCLAIMED,
+    LISTING_VERIFIED,
+    SEARCHABLE_LISTING_STATUSES,
+    License,
+    Office,
+    Provider,
+    provider_age_groups,
+    provider_concerns,
+    provider_frequencies,
+    provider_insurance,
+    provider_languages,
+    provider_modalities,
+    provider_treatment_lengths,
+)
+from .reference import (
+    AgeGroup,
+    Concern,
+    ConcernCode,
+    Frequency,
+    InsurancePlan,
+    Language,
+    Modality,
+    ProviderType,
+    TaxonomyCode,
+    TreatmentLength,
+)
+from .types import UTCDateTime, utcnow
+
+__all__ = [name for name in dir() if not name.startswith("_")]

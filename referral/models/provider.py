@@ -1,0 +1,164 @@
+"""Providers (listings), their offices and licenses, and the many-to-many filter tables."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .reference import (
+    AgeGroup,
+    Concern,
+    Frequency,
+    InsurancePlan,
+    Language,
+    Modality,
+    ProviderType,
+    TreatmentLength,
+)
+from .types import UTCDateTime, utcnow
+
+# Who can be found in search: listings nobody has claimed yet (demo or registry) and verified ones.
+LISTING_UNCLAIMED = "unclaimed"
+LISTING_PENDING = "pending"
+LISTING_VERIFIED = "verified"
+LISTING_REJECTED = "rejected"
+SEARCHABLE_LISTING_STATUSES = (LISTING_UNCLAIMED, LISTING_VERIFIED)
+
+
+def _association(name: str, item_table: str, item_column: str) -> Table:
+    """A provider-to-item table: composite primary key, and an index that starts with the item."""
+    return Table(
+        name,
+        db.metadata,
+        Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+        Column(item_column, ForeignKey(f"{item_table}.id", ondelete="CASCADE"), primary_key=True),
+        Index(f"ix_{name}_item_provider", item_column, "provider_id"),
+    )
+
+
+provider_modalities = _association("provider_modalities", "modalities", "modality_id")
+provider_frequencies = _association("provider_frequencies", "frequencies", "frequency_id")
+provider_concerns = _association("provider_concerns", "concerns", "concern_id")
+provider_insurance = _association("provider_insurance", "insurance_plans", "insurance_plan_id")
+provider_languages = _association("provider_languages", "languages", "language_id")
+provider_age_groups = _association("provider_age_groups", "age_groups", "age_group_id")
+provider_treatment_lengths = _association(
+    "provider_treatment_lengths", "treatment_lengths", "treatment_length_id"
+)
+
+
+class Provider(db.Model):
+    """A clinician's listing in the directory."""
+
+    __tablename__ = "providers"
+    __table_args__ = (
+        Index("ix_providers_name", "last_name", "first_name", "id"),
+        Index("ix_providers_status_type", "listing_status", "provider_type_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    npi: Mapped[str | None] = mapped_column(String(10), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    credentials: Mapped[str] = mapped_column(String(80), default="")
+    provider_type_id: Mapped[int] = mapped_column(ForeignKey("provider_types.id"), index=True)
+    taxonomy_code: Mapped[str | None] = mapped_column(ForeignKey("taxonomy_codes.code"))
+    statement: Mapped[str] = mapped_column(Text, default="")
+
+    accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=False)
+    availability_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    fee_min: Mapped[int | None] = mapped_column(Integer)
+    fee_max: Mapped[int | None] = mapped_column(Integer)
+    sliding_scale: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+
+    listing_status: Mapped[str] = mapped_column(String(16), default=LISTING_UNCLAIMED)
+    # Where the listing came from: "demo" (seed_data), "nppes" (registry import), "owner".
+    source: Mapped[str] = mapped_column(String(16), default="owner")
+    # False when the registry deactivated the NPI: hidden from search.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    provider_type: Mapped[ProviderType] = relationship(lazy="joined")
+    offices: Mapped[list["Office"]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="Office.id"
+    )
+    licenses: Mapped[list["License"]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="License.state"
+    )
+    modalities: Mapped[list[Modality]] = relationship(secondary=provider_modalities, order_by=Modality.name)
+    frequencies: Mapped[list[Frequency]] = relationship(
+        secondary=provider_frequencies, order_by=Frequency.sort_order
+    )
+    concerns: Mapped[list[Concern]] = relationship(secondary=provider_concerns, order_by=Concern.name)
+    insurance_plans: Mapped[list[InsurancePlan]] = relationship(
+        secondary=provider_insurance, order_by=InsurancePlan.sort_order
+    )
+    languages: Mapped[list[Language]] = relationship(secondary=provider_languages, order_by=Language.name)
+    age_groups: Mapped[list[AgeGroup]] = relationship(
+        secondary=provider_age_groups, order_by=AgeGroup.sort_order
+    )
+    treatment_lengths: Mapped[list[TreatmentLength]] = relationship(
+        secondary=provider_treatment_lengths, order_by=TreatmentLength.sort_order
+    )
+
+    @property
+    def name(self) -> str:
+        """First and last name, as shown in listings."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def licensed_states(self) -> list[str]:
+        """The states this provider holds a license in (where telehealth can reach)."""
+        return sorted({lic.state for lic in self.licenses})
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.id} {self.name}>"
+
+
+class Office(db.Model):
+    """A place where a provider sees patients in person; geocoded to a point."""
+
+    __tablename__ = "offices"
+    __table_args__ = (Index("ix_offices_lat_lng", "lat", "lng"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    address1: Mapped[str] = mapped_column(String(160), default="")
+    address2: Mapped[str] = mapped_column(String(160), default="")
+    city: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+
+    provider: Mapped[Provider] = relationship(back_populates="offices")
+
+    @property
+    def one_line(self) -> str:
+        """The address on one line."""
+        street = ", ".join(part for part in (self.address1, self.address2) if part)
+        place = f"{self.city}, {self.state} {self.zip}".strip()
+        return f"{street}, {place}" if street else place
+
+
+class License(db.Model):
+    """A state license held by a provider."""
+
+    __tablename__ = "licenses"
+    __table_args__ = (Index("ix_licenses_state_provider", "state", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(2))
+    number: Mapped[str] = mapped_column(String(40), default="")
+
+    provider: Mapped[Provider] = relationship(back_populates="licenses")

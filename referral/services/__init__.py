@@ -1,0 +1,1 @@
+"""What the directory does. Services take the acting user and collaborators as arguments."""

@@ -1,0 +1,310 @@
+"""Finding providers: filters, distance and ordering, all in SQL."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    SEARCHABLE_LISTING_STATUSES,
+    License,
+    Office,
+    Provider,
+    provider_age_groups,
+    provider_concerns,
+    provider_frequencies,
+    provider_insurance,
+    provider_languages,
+    provider_modalities,
+    utcnow,
+)
+from .geocoding import EARTH_RADIUS_MILES, distance_miles
+from .search_params import SearchCriteria
+
+MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
+# Radii tried before the full one when looking for the nearest matches (see nearest_provider_ids).
+WIDENING_STEPS_MILES = (1, 2, 4, 8, 16, 32, 64)
+DEFAULT_COUNT_CAP = 1000
+
+# Search parameter -> (association table, its item column).
+ASSOCIATIONS = {
+    "modality": (provider_modalities, "modality_id"),
+    "frequency": (provider_frequencies, "frequency_id"),
+    "condition": (provider_concerns, "concern_id"),
+    "insurance": (provider_insurance, "insurance_plan_id"),
+    "language": (provider_languages, "language_id"),
+    "age_group": (provider_age_groups, "age_group_id"),
+}
+
+
+@dataclass(frozen=True)
+class AvailabilityRules:
+    """How old a confirmation may be before a listing stops counting as accepting, or sorts last."""
+
+    stale_days: int = 45
+    sort_last_days: int = 180
+
+    @classmethod
+    def from_config(cls, config) -> "AvailabilityRules":
+        """The rules the app's configuration sets."""
+        return cls(config.get("AVAILABILITY_STALE_DAYS", 45), config.get("AVAILABILITY_SORT_LAST_DAYS", 180))
+
+
+@dataclass
+class ProviderHit:
+    """One result: the provider, how far their nearest office is, and why they matched."""
+
+    provider: Provider
+    distance_miles: float | None
+    nearest_office: Office | None
+    via_telehealth: bool = False
+
+
+@dataclass
+class SearchPage:
+    """One page of results and the count of all of them (capped: see total_exact)."""
+
+    criteria: SearchCriteria
+    hits: list[ProviderHit]
+    total: int
+    total_exact: bool
+    local_total: int
+
+    @property
+    def page(self) -> int:
+        """The page number."""
+        return self.criteria.page
+
+    @property
+    def per_page(self) -> int:
+        """Results per page."""
+        return self.criteria.per_page
+
+    @property
+    def pages(self) -> int:
+        """How many pages the counted results fill."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether another page follows."""
+        return self.page * self.per_page < self.total
+
+    @property
+    def past_the_end(self) -> bool:
+        """Whether the page asked for lies beyond the last result."""
+        return self.page > 1 and not self.hits
+
+
+def accepting_clause(now: datetime, rules: AvailabilityRules):
+    """SQL truth of "accepting new patients, confirmed within the stale window"."""
+    cutoff = now - timedelta(days=rules.stale_days)
+    return and_(Provider.accepting_new_patients.is_(True), Provider.availability_confirmed_at >= cutoff)
+
+
+def sort_last_key(now: datetime, rules: AvailabilityRules):
+    """0 for listings confirmed recently, 1 for those unconfirmed long enough to sort after them."""
+    cutoff = now - timedelta(days=rules.sort_last_days)
+    return case(
+        (and_(Provider.availability_confirmed_at.is_not(None), Provider.availability_confirmed_at >= cutoff), 0),
+        else_=1,
+    )
+
+
+def provider_filters(criteria: SearchCriteria, now: datetime, rules: AvailabilityRules) -> list:
+    """WHERE clauses on Provider for every filter except location."""
+    clauses = [Provider.listing_status.in_(SEARCHABLE_LISTING_STATUSES), Provider.active.is_(True)]
+    if criteria.ids.get("type"):
+        clauses.append(Provider.provider_type_id.in_(criteria.ids["type"]))
+    for parameter, (table, column) in ASSOCIATIONS.items():
+        wanted = criteria.ids.get(parameter)
+        if wanted:
+            clauses.append(exists().where(table.c.provider_id == Provider.id, table.c[column].in_(wanted)))
+    for flag in ("telehealth", "in_person", "sliding_scale"):
+        value = getattr(criteria, flag)
+        if value is not None:
+            clauses.append(getattr(Provider, flag).is_(value))
+    if criteria.accepting is not None:
+        accepting = accepting_clause(now, rules)
+        clauses.append(accepting if criteria.accepting else not_(func.coalesce(accepting, False)))
+    if criteria.max_fee is not None:
+        clauses.append(and_(Provider.fee_min.is_not(None), Provider.fee_min <= criteria.max_fee))
+    for word in criteria.q.split()[:8]:
+        pattern = f"%{_escape_like(word)}%"
+        clauses.append(or_(
+            Provider.first_name.ilike(pattern, escape="\\"),
+            Provider.last_name.ilike(pattern, escape="\\"),
+            Provider.statement.ilike(pattern, escape="\\"),
+        ))
+    return clauses
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def distance_expression(lat: float, lng: float):
+    """Haversine distance in miles from (lat, lng) to an office, as a SQL expression."""
+    half_dlat = func.radians(Office.lat - lat) / 2
+    half_dlng = func.radians(Office.lng - lng) / 2
+    cos_origin = math.cos(math.radians(lat))
+    a = func.sin(half_dlat) * func.sin(half_dlat) + (
+        cos_origin * func.cos(func.radians(Office.lat)) * func.sin(half_dlng) * func.sin(half_dlng)
+    )
+    return 2 * EARTH_RADIUS_MILES * func.asin(func.sqrt(a))
+
+
+def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) degrees enclosing every point within `miles` of (lat, lng)."""
+    dlat = miles / MILES_PER_DEGREE_LAT
+    widest = min(89.0, abs(lat) + dlat)
+    dlng = min(180.0, miles / (MILES_PER_DEGREE_LAT * math.cos(math.radians(widest))))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def _within(lat: float, lng: float, miles: float, *, inclusive: bool):
+    south, north, west, east = bounding_box(lat, lng, miles)
+    distance = distance_expression(lat, lng)
+    limit = distance <= miles if inclusive else distance < miles
+    return [Office.lat.between(south, north), Office.lng.between(west, east), limit], distance
+
+
+def _local_query(criteria: SearchCriteria, filters: list, miles: float, inclusive: bool, now, rules):
+    place = criteria.place
+    where, distance = _within(place.lat, place.lng, miles, inclusive=inclusive)
+    nearest = func.min(distance).label("distance")
+    # Relevance is the mile band; listings unconfirmed for long sort after confirmed ones within a band.
+    return (
+        select(Provider.id, nearest)
+        .join(Office, Office.provider_id == Provider.id)
+        .where(*where, *filters)
+        .group_by(Provider.id)
+        .order_by(func.floor(nearest), sort_last_key(now, rules), nearest, Provider.id)
+    )
+
+
+def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, *, now=None, rules=AvailabilityRules()):
+    """Ids and distances of the nearest matches within the radius, best first.
+
+    Dense places are answered from a small circle: if at least offset+limit matches lie closer
+    than r whole miles, they are exactly the first offset+limit of the full search, since ordering
+    is by mile band first and everything farther lies in a later band.
+    """
+    now = now or utcnow()
+    filters = provider_filters(criteria, now, rules)
+    wanted = offset + limit
+    for step in WIDENING_STEPS_MILES:
+        if step >= criteria.radius:
+            break
+        rows = db.session.execute(_local_query(criteria, filters, step, False, now, rules).limit(wanted)).all()
+        if len(rows) >= wanted:
+            return [(row[0], row[1]) for row in rows[offset:wanted]]
+    query = _local_query(criteria, filters, criteria.radius, True, now, rules).limit(limit).offset(offset)
+    return [(row[0], row[1]) for row in db.session.execute(query).all()]
+
+
+def _count(query, cap: int) -> int:
+    capped = query.limit(cap + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(capped))
+
+
+def _local_count(criteria: SearchCriteria, filters: list, cap: int) -> int:
+    place = criteria.place
+    where, _ = _within(place.lat, place.lng, criteria.radius, inclusive=True)
+    query = select(Provider.id).join(Office, Office.provider_id == Provider.id).where(*where, *filters).distinct()
+    return _count(query, cap)
+
+
+def _remote_telehealth_query(criteria: SearchCriteria, filters: list, now, rules):
+    """Telehealth providers licensed in the searcher's state with no office inside the radius."""
+    place = criteria.place
+    where, _ = _within(place.lat, place.lng, criteria.radius, inclusive=True)
+    office_inside = exists().where(Office.provider_id == Provider.id, *where)
+    licensed = exists().where(License.provider_id == Provider.id, License.state == criteria.telehealth_state)
+    return (
+        select(Provider.id)
+        .where(*filters, Provider.telehealth.is_(True), licensed, not_(office_inside))
+        .order_by(sort_last_key(now, rules), Provider.last_name, Provider.first_name, Provider.id)
+    )
+
+
+def _unlocated_query(criteria: SearchCriteria, filters: list, now, rules):
+    query = select(Provider.id).where(*filters)
+    if criteria.telehealth and criteria.state:
+        query = query.where(exists().where(License.provider_id == Provider.id, License.state == criteria.state))
+    return query.order_by(sort_last_key(now, rules), Provider.last_name, Provider.first_name, Provider.id)
+
+
+def load_providers(ids: list[int]) -> dict[int, Provider]:
+    """The providers with these ids, with what a result shows loaded in a few queries."""
+    if not ids:
+        return {}
+    query = select(Provider).where(Provider.id.in_(ids)).options(
+        selectinload(Provider.offices),
+        selectinload(Provider.licenses),
+        selectinload(Provider.modalities),
+        selectinload(Provider.frequencies),
+        selectinload(Provider.insurance_plans),
+        selectinload(Provider.languages),
+        selectinload(Provider.age_groups),
+    )
+    return {provider.id: provider for provider in db.session.scalars(query)}
+
+
+def nearest_office(provider: Provider, lat: float, lng: float) -> tuple[Office | None, float | None]:
+    """The provider's office nearest to a point and its distance in miles (geopy)."""
+    best: tuple[Office | None, float | None] = (None, None)
+    for office in provider.offices:
+        if office.lat is None or office.lng is None:
+            continue
+        miles = distance_miles(lat, lng, office.lat, office.lng)
+        if best[1] is None or miles < best[1]:
+            best = (office, miles)
+    return best
+
+
+def _hits(ids: list[int], criteria: SearchCriteria, via_telehealth: bool) -> list[ProviderHit]:
+    providers = load_providers(ids)
+    hits = []
+    for provider_id in ids:
+        provider = providers[provider_id]
+        office, miles = (None, None)
+        if criteria.place is not None:
+            office, miles = nearest_office(provider, criteria.place.lat, criteria.place.lng)
+        hits.append(ProviderHit(provider, miles, office, via_telehealth))
+    return hits
+
+
+def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
+                     rules: AvailabilityRules = AvailabilityRules(), count_cap: int = DEFAULT_COUNT_CAP) -> SearchPage:
+    """Run a search: nearest first with a location (plus licensed telehealth), else by name."""
+    now = now or utcnow()
+    filters = provider_filters(criteria, now, rules)
+    offset = (criteria.page - 1) * criteria.per_page
+    limit = criteria.per_page
+
+    if criteria.place is None:
+        query = _unlocated_query(criteria, filters, now, rules)
+        total = _count(query.order_by(None), count_cap)
+        ids = list(db.session.scalars(query.limit(limit).offset(offset)))
+        return SearchPage(criteria, _hits(ids, criteria, False), min(total, count_cap), total <= count_cap, total)
+
+    local_total = _local_count(criteria, filters, count_cap)
+    hits: list[ProviderHit] = []
+    if offset < local_total:
+        local = nearest_provider_ids(criteria, limit, offset, now=now, rules=rules)
+        hits = _hits([pid for pid, _ in local], criteria, False)
+    remote_total = 0
+    if criteria.telehealth and criteria.telehealth_state:
+        remote_query = _remote_telehealth_query(criteria, filters, now, rules)
+        remote_total = _count(remote_query.order_by(None), count_cap)
+        if len(hits) < limit:
+            remote_offset = max(0, offset - local_total)
+            remote_ids = list(db.session.scalars(remote_query.limit(limit - len(hits)).offset(remote_offset)))
+            hits.extend(_hits(remote_ids, criteria, True))
+    total = local_total + remote_total
+    return SearchPage(criteria, hits, min(total, count_cap), total <= count_cap, local_total)

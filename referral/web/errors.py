@@ -1,0 +1,45 @@
+"""Error pages: HTML for pages, the JSON error shape under /api."""
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+MESSAGES = {
+    400: "That request could not be understood.",
+    403: "You do not have access to this page.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    409: "Someone else changed this meanwhile.",
+    413: "That upload is too large.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, description: str | None = None):
+    message = MESSAGES.get(status, "Something went wrong.")
+    if _wants_json():
+        return jsonify({"error": {"parameter": None, "message": description or message}}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app) -> None:
+    """Install the error handlers on the app."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if request.path.startswith(("/fhir", "/hsds")):
+            return error  # those blueprints answer in their own formats
+        return _render(error.code or 500, None if error.code in MESSAGES else error.description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(InternalServerError.code)

@@ -1,0 +1,21 @@
+"""The home page and small static pages."""
+from flask import Blueprint, render_template
+
+from ..services.reference import choices_by_parameter
+from .forms import SearchForm
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    """The search and the guide, side by side."""
+    form = SearchForm()
+    form.set_choices(choices_by_parameter())
+    return render_template("main/home.html", form=form)
+
+
+@bp.get("/about")
+def about():
+    """What the directory is, where its data comes from, and what it does not do."""
+    return render_template("main/about.html")

@@ -1,0 +1,80 @@
+"""Jinja filters and globals: URLs that change one search parameter, dates, fees."""
+from datetime import date, datetime
+
+from flask import current_app, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
+
+CRISIS = {
+    "line": "988",
+    "line_name": "988 Suicide & Crisis Lifeline",
+    "emergency": "911",
+}
+
+
+def search_url(remove: tuple[str, str] | None = None, **changes) -> str:
+    """The current search's URL with some parameters replaced (None drops one) and the page reset."""
+    args = MultiDict(request.args)
+    args.pop("page", None)
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is None:
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            args.add(key, item)
+    if remove:
+        key, value = remove
+        kept = [v for v in args.getlist(key) if v != value]
+        args.setlist(key, kept)
+    return url_for("search.search", **args.to_dict(flat=False))
+
+
+def page_url(page: int) -> str:
+    """The current search on another page."""
+    args = MultiDict(request.args)
+    args.setlist("page", [str(page)])
+    return url_for("search.search", **args.to_dict(flat=False))
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date as people read it: November 26, 2026."""
+    if value is None:
+        return ""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def fee_range(provider) -> str:
+    """The fee range per session, or an empty string when unknown."""
+    low, high = provider.fee_min, provider.fee_max
+    if low is None and high is None:
+        return ""
+    if low is not None and high is not None and low != high:
+        return f"${low}–${high}"
+    return f"${low if low is not None else high}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs: blank lines separate them, nothing else is interpreted."""
+    blocks = [block.strip() for block in (text or "").replace("\r\n", "\n").split("\n\n") if block.strip()]
+    return Markup("".join(f"<p>{escape(block)}</p>" for block in blocks))
+
+
+def miles(value: float | None) -> str:
+    """A distance for display."""
+    if value is None:
+        return ""
+    return f"{value:.1f} mi" if value < 10 else f"{value:.0f} mi"
+
+
+def availability(provider):
+    """A listing's availability under the configured confirmation rules."""
+    from ..services.availability import availability_of
+    from ..services.search import AvailabilityRules
+
+    return availability_of(provider, AvailabilityRules.from_config(current_app.config))
+
+
+def register(app) -> None:
+    """Install the helpers on the app's Jinja environment."""
+    app.jinja_env.globals.update(search_url=search_url, page_url=page_url, crisis=CRISIS, availability=availability)
+    app.jinja_env.filters.update(long_date=long_date, fee_range=fee_range, paragraphs=paragraphs, miles=miles)
