@@ -28,6 +28,8 @@ from .reference import (
     TaxonomyCode,
     TreatmentLength,
 )
+from .outbox import OutboxMessage
 from .types import UTCDateTime, utcnow
+from .user import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, ROLES, User
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -75,6 +75,8 @@ class Provider(db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
 
+    # The account that claimed or created this listing (None for demo and registry listings).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     listing_status: Mapped[str] = mapped_column(String(16), default=LISTING_UNCLAIMED)
     # Where the listing came from: "demo" (seed_data), "nppes" (registry import), "owner".
     source: Mapped[str] = mapped_column(String(16), default="owner")

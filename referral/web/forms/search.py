@@ -1,4 +1,4 @@
-"""WTForms classes for the pages."""
+"""The search form."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
