@@ -35,7 +35,8 @@ EARTH_RADIUS_MILES = 6371.009 / 1.609344
 # --------------------------------------------------------------------------------------------
 METROS = [
     dict(key="nyc-uws", label="New York, NY (Manhattan, around 10025)", centre="10025", radius=4.5,
-         states=("NY",), counties=("New York County",), count=85, fees=1.35, focus=("10025", 1.5)),
+         states=("NY",), counties=("New York County",), count=85, fees=1.35, focus=("10025", 1.5),
+         decay=1.5),
     dict(key="nyc", label="New York, NY (other boroughs and Midtown)", centre="10016", radius=11,
          states=("NY",), counties=("New York County", "Kings County", "Queens County", "Bronx County"),
          count=60, fees=1.2),
@@ -94,6 +95,7 @@ LANGUAGE_WEIGHTS = {
     "MN": {"es": 6, "vi": 1, "ru": 1, "de": 1},
     "PA": {"es": 8, "ru": 2, "zh": 1, "vi": 1, "it": 1},
 }
+MANHATTAN_EXTRA_ZIPS = {"10044", "10065", "10069", "10075", "10128", "10280", "10282"}
 KAISER_STATES = {"CA", "CO", "GA", "WA", "OR", "DC", "MD", "VA"}
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +181,8 @@ MODALITY_PHRASES = {
     "psychoanalytic": "psychoanalytic psychotherapy", "mbt": "mentalization-based treatment",
     "tfp": "transference-focused psychotherapy", "ipt": "interpersonal psychotherapy",
     "ifs": "Internal Family Systems", "family-systems": "family systems work", "couples": "couples therapy",
-    "eft": "Emotionally Focused Therapy", "gottman": "the Gottman Method", "person-centered": "a person-centered approach",
+    "eft": "Emotionally Focused Therapy", "gottman": "the Gottman Method",
+    "person-centered": "a person-centered approach",
     "gestalt": "Gestalt therapy", "existential": "existential therapy", "narrative": "narrative therapy",
     "sfbt": "solution-focused therapy", "mi": "motivational interviewing", "somatic": "somatic work",
     "play": "play therapy", "pcit": "parent-child interaction therapy", "group": "group therapy",
@@ -264,6 +267,13 @@ def standard_zips() -> dict[str, dict]:
     return dict(sorted(rows.items()))
 
 
+def residential(row: dict) -> bool:
+    """False for Manhattan's single-building and business ZIPs (10041+, 101xx, 102xx)."""
+    if row.get("county") != "New York County":
+        return True
+    return 10001 <= int(row["zip_code"]) <= 10040 or row["zip_code"] in MANHATTAN_EXTRA_ZIPS
+
+
 def zip_pool(place: dict, zips: dict[str, dict]) -> list[tuple[dict, float]]:
     """The ZIP rows a place draws offices from, each with a weight favouring the centre."""
     centre = zips[place["centre"]]
@@ -276,9 +286,11 @@ def zip_pool(place: dict, zips: dict[str, dict]) -> list[tuple[dict, float]]:
             continue
         if place.get("counties") and row.get("county") not in place["counties"]:
             continue
+        if not residential(row):
+            continue
         distance = miles(centre["lat"], centre["lng"], row["lat"], row["lng"])
         if distance <= radius:
-            pool.append((row, 1.0 / (1.0 + distance / 4.0)))
+            pool.append((row, 1.0 / (1.0 + distance / place.get("decay", 4.0))))
     focus = place.get("focus")
     if focus:
         pool = [(row, weight * (1 + focus[1] * (row["zip_code"] == focus[0]))) for row, weight in pool]
@@ -333,7 +345,9 @@ def credentials_for(rng: random.Random, kind: str, state: str) -> str:
         return rng.choices(["LMFT", "PhD, LMFT"], weights=[88, 12])[0]
     if kind == "psychiatric-nurse-practitioner":
         return rng.choices(["PMHNP-BC", "APRN, PMHNP-BC", "DNP, PMHNP-BC"], weights=[50, 35, 15])[0]
-    options = ["PhD, FIPA", "PsyD, FIPA", "LCSW, NCPsyA", "PhD", "MA, NCPsyA"] + (["LP", "LP, NCPsyA"] if state == "NY" else [])
+    options = ["PhD, FIPA", "PsyD, FIPA", "LCSW, NCPsyA", "PhD", "MA, NCPsyA"]
+    if state == "NY":  # New York licenses psychoanalysts (LP)
+        options += ["LP", "LP, NCPsyA"]
     return rng.choice(options)
 
 
@@ -521,7 +535,7 @@ def statement_for(rng: random.Random, record: dict, profile: dict, city: str) ->
         f"Many of the {who} I see come to me with {c_all}.",
         f"My practice focuses on {who} living with {c_all}.",
         f"I see {who} who want help with {c_all}.",
-        f"People often reach out to me when {concerns[0]} starts to crowd out the rest of life.",
+        f"People often come to me for help with {c_all}.",
         f"Most of my work is with {who}, often around {c_all}.",
     ])
     sentences = [first]
@@ -536,7 +550,7 @@ def statement_for(rng: random.Random, record: dict, profile: dict, city: str) ->
         ]))
         if "psychodynamic" in profile["modalities"]:
             sentences.append("For some patients I also offer weekly psychodynamic psychotherapy alongside medication.")
-    elif "psychoanalytic" in profile["modalities"] and kind in ("psychoanalyst", "psychologist", "clinical-social-worker"):
+    elif "psychoanalytic" in profile["modalities"]:
         sentences.append(rng.choice([
             "I practice psychoanalysis and psychoanalytic psychotherapy, meeting once or several times a week.",
             "My approach is psychoanalytic: we take time to notice what keeps repeating, including what happens "
@@ -681,6 +695,19 @@ def make_provider(rng: random.Random, place: dict, pool: list[tuple[dict, float]
     return record
 
 
+def type_deck(rng: random.Random, shares: dict[str, int], total: int) -> list[str]:
+    """A shuffled list of provider types whose mix matches the shares (largest remainder)."""
+    weight = sum(shares.values())
+    exact = {kind: total * share / weight for kind, share in shares.items()}
+    counts = {kind: int(value) for kind, value in exact.items()}
+    by_remainder = sorted(shares, key=lambda kind: (counts[kind] - exact[kind], kind))
+    for kind in by_remainder[: total - sum(counts.values())]:
+        counts[kind] += 1
+    deck = [kind for kind in shares for _ in range(counts[kind])]
+    rng.shuffle(deck)
+    return deck
+
+
 def build_providers(seed: int = SEED) -> tuple[list[dict], Counter]:
     """All demo providers (sorted by NPI) and how many were placed in each metro or town."""
     rng = random.Random(seed)
@@ -692,11 +719,18 @@ def build_providers(seed: int = SEED) -> tuple[list[dict], Counter]:
     providers = []
     per_place: Counter = Counter()
     kinds = list(TYPES)
-    for place in METROS + RURAL:
+    places = METROS + RURAL
+    uws = [place for place in places if place["key"] == "nyc-uws"]
+    rest = [place for place in places if place["key"] != "nyc-uws"]
+    type_queue = {
+        "uws": type_deck(rng, UWS_TYPE_SHARES, sum(place["count"] for place in uws)),
+        "rest": type_deck(rng, {k: TYPES[k]["share"] for k in kinds}, sum(place["count"] for place in rest)),
+    }
+    for place in places:
         pool = zip_pool(place, zips)
-        shares = UWS_TYPE_SHARES if place["key"] == "nyc-uws" else {k: TYPES[k]["share"] for k in kinds}
+        deck = type_queue["uws" if place["key"] == "nyc-uws" else "rest"]
         for _ in range(place["count"]):
-            kind = rng.choices(kinds, weights=[shares[k] for k in kinds])[0]
+            kind = deck.pop()
             while True:
                 body = "1" + f"{rng.randint(0, 99_999_999):08d}"
                 npi = body + str(npi_check_digit(body))
