@@ -46,6 +46,11 @@ class Config:
     AVAILABILITY_SORT_LAST_DAYS = int(os.environ.get("AVAILABILITY_SORT_LAST_DAYS", "180"))
     AVAILABILITY_REMINDER_DAYS = int(os.environ.get("AVAILABILITY_REMINDER_DAYS", "30"))
 
+    # Listings (provider self-service): emailed confirmation links, patient inquiries and their retention.
+    AVAILABILITY_CONFIRM_LINK_DAYS = int(os.environ.get("AVAILABILITY_CONFIRM_LINK_DAYS", "14"))
+    RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5 per hour")
+    INQUIRY_RETENTION_DAYS = int(os.environ.get("INQUIRY_RETENTION_DAYS", "90"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -57,12 +62,30 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Accounts: signed-link lifetimes (seconds) and rate limits on the sign-in pages (POSTs only).
+    EMAIL_CONFIRM_MAX_AGE = int(os.environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 3600)))
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
+    PASSWORD_HASH_FAST = False  # tests only: argon2id with tiny cost parameters
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per minute; 20 per hour")
+    RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute; 20 per hour")
+    # Mail outbox delivery: console in development, SMTP otherwise; failed sends retry with back-off.
+    MAIL_TO_CONSOLE = _env_bool("MAIL_TO_CONSOLE", False)
+    SMTP_SSL = _env_bool("SMTP_SSL", False)
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+
     MAIL_FROM = os.environ.get("MAIL_FROM", "directory@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    # Referrals: copies unanswered this many days expire (`flask expire-referrals`); patient fields are
+    # erased this many days after a referral closes (`flask purge`).
+    REFERRAL_EXPIRY_DAYS = int(os.environ.get("REFERRAL_EXPIRY_DAYS", "7"))
+    REFERRAL_ERASE_AFTER_DAYS = int(os.environ.get("REFERRAL_ERASE_AFTER_DAYS", "180"))
+
     # Where links in emails point.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

@@ -19,6 +19,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_console_mail(app)
     return app
 
 
@@ -26,11 +27,13 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and set up the database engine."""
     from .database import configure_sqlite
     from .services.geocoding import make_geocoder
+    from .web.auth import init_login
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_login(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -42,8 +45,18 @@ def register_blueprints(app: Flask) -> None:
     """Attach the page and API blueprints."""
     from .api import api_bp
     from .web import guides_bp, main_bp, providers_bp, search_bp
+    from .web.accounts import bp as accounts_bp
+    from .web.checks import bp as checks_bp
+    from .web.referrals import bp as referrals_bp
+    from .web.admin import bp as admin_bp
+    from .web.listings import bp as listings_bp
+    from .api import docs_bp
+    from .fhir import fhir_bp
+    from .hsds import hsds_bp
+    from .web.export import bp as export_bp
 
-    for blueprint in (main_bp, search_bp, providers_bp, guides_bp, api_bp):
+    for blueprint in (main_bp, search_bp, providers_bp, guides_bp, api_bp, accounts_bp, checks_bp, referrals_bp,
+                      listings_bp, admin_bp, docs_bp, fhir_bp, hsds_bp, export_bp):
         app.register_blueprint(blueprint)
 
 
@@ -57,6 +70,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Per-request settings: read-only transactions for safe methods, privacy headers."""
     from .database import read_only_transaction
+    from .logging_setup import install_log_filters
 
     @app.before_request
     def _mark_read_only():
@@ -78,6 +92,7 @@ def register_request_hooks(app: Flask) -> None:
     def _reset_read_only(_exc):
         read_only_transaction.set(False)
 
+    install_log_filters()
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
 
@@ -94,3 +109,18 @@ def register_commands(app: Flask) -> None:
     from .cli import register as register_cli
 
     register_cli(app)
+
+
+def register_console_mail(app: Flask) -> None:
+    """Development (MAIL_TO_CONSOLE): print queued mail after each request, no `flask send-outbox` needed."""
+    if not app.config.get("MAIL_TO_CONSOLE") or app.testing:
+        return
+    from .services.mail import ConsoleTransport, deliver_outbox
+
+    @app.teardown_request
+    def _print_outbox(_exc):
+        db.session.rollback()  # never commit what a request left uncommitted
+        try:
+            deliver_outbox(ConsoleTransport(sender=app.config["MAIL_FROM"]))
+        except Exception:  # a console print must never break the request that caused it
+            logging.getLogger(__name__).exception("printing the outbox failed")

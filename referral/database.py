@@ -42,6 +42,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A search touches offices, providers and several association tables: keep them in memory.
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB per connection
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
         _ensure_math_functions(dbapi_connection)
 
@@ -51,3 +54,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def refresh_planner_statistics(connection) -> None:
+    """Update the query planner's statistics after a bulk load (ANALYZE on either engine)."""
+    connection.exec_driver_sql("ANALYZE")

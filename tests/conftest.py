@@ -1,4 +1,5 @@
 """Shared fixtures: the app on SQLite and on PostgreSQL, a client, a CLI runner, factories."""
+import atexit
 import os
 from datetime import timedelta
 
@@ -12,20 +13,31 @@ from referral.models import License, Office, Provider, ProviderType, utcnow
 from referral.services.geocoding import Place
 from referral.services.reference import get_by_slug, load_reference_data
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test run gets its own schema, so that runs on one server do not disturb each other.
+POSTGRES_SCHEMA = f"test_run_{os.getpid()}"
+POSTGRES_URL = f"{POSTGRES_SERVER_URL}{'&' if '?' in POSTGRES_SERVER_URL else '?'}options=-csearch_path%3D{POSTGRES_SCHEMA}"
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 _postgres_state: dict = {}
 
 
+def _drop_postgres_schema() -> None:
+    engine = create_engine(POSTGRES_SERVER_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{POSTGRES_SCHEMA}" CASCADE'))
+    engine.dispose()
+
+
 def _postgres_ready() -> str | None:
-    """None when the test PostgreSQL answers (its schema reset once per session), else the reason."""
+    """None when the test PostgreSQL answers (this run's schema made afresh), else the reason."""
     if "reason" not in _postgres_state:
         try:
-            engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            engine = create_engine(POSTGRES_SERVER_URL, connect_args={"connect_timeout": 3})
             with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{POSTGRES_SCHEMA}" CASCADE'))
+                connection.execute(text(f'CREATE SCHEMA "{POSTGRES_SCHEMA}"'))
             engine.dispose()
+            atexit.register(_drop_postgres_schema)
             _postgres_state["reason"] = None
         except Exception as error:  # any connection failure means: skip (or fail when required)
             _postgres_state["reason"] = f"PostgreSQL not reachable at {POSTGRES_URL}: {error.__class__.__name__}"
@@ -155,3 +167,51 @@ def make_provider(app):
         return provider
 
     return factory
+
+
+# --- Accounts fixtures (accounts area): users and signing in through the real /login form. ---------
+
+DEFAULT_TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="provider", email=None, password=..., confirmed=True) -> a committed User."""
+    from referral.models import User
+    from referral.services.accounts import hash_password
+
+    counter = {"n": 0}
+
+    def factory(role: str = "provider", email: str | None = None, password: str = DEFAULT_TEST_PASSWORD,
+                confirmed: bool = True, **overrides) -> User:
+        counter["n"] += 1
+        user = User(
+            email=(email or f"{role}{counter['n']}@example.org").lower(),
+            password_hash=hash_password(password),
+            role=role,
+            display_name=overrides.pop("display_name", f"Test {role.title()} {counter['n']}"),
+            email_confirmed_at=utcnow() if confirmed else None,
+            session_version=1,
+            **overrides,
+        )
+        db.session.add(user)
+        db.session.commit()
+        user.test_password = password  # plain attribute, not a column: lets login() sign in as this user
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login():
+    """login(client, user, password=None): sign the client in through the /login form; returns the response."""
+
+    def sign_in(client, user, password: str | None = None):
+        response = client.post("/login", data={
+            "email": user.email,
+            "password": password or getattr(user, "test_password", DEFAULT_TEST_PASSWORD),
+        })
+        assert response.status_code == 302, f"login as {user.email} failed with status {response.status_code}"
+        return response
+
+    return sign_in

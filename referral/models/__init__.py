@@ -29,7 +29,34 @@ from .reference import (
     TreatmentLength,
 )
 from .outbox import OutboxMessage
+from .nppes import NppesRecord  # registry import bookkeeping (NPPES import area)
+from .referral import (
+    REFERRER_APPROVED,
+    REFERRER_PENDING,
+    REFERRER_REJECTED,
+    URGENCIES,
+    Referral,
+    ReferralAccessLog,
+    ReferralEvent,
+    ReferralMessage,
+    ReferralRecipientCopy,
+    ReferrerProfile,
+)
 from .types import UTCDateTime, utcnow
 from .user import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, ROLES, User
+from .listing import (  # provider self-service: reviews, audit log, photos, inquiries, reminders
+    CONTACT_EMAIL,
+    CONTACT_PHONE,
+    REVIEW_APPROVED,
+    REVIEW_CLAIM,
+    REVIEW_NEW,
+    REVIEW_PENDING,
+    REVIEW_REJECTED,
+    AvailabilityReminder,
+    Inquiry,
+    ListingAudit,
+    ListingReview,
+    ProviderPhoto,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

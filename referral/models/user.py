@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=ROLE_PROVIDER)
     display_name: Mapped[str] = mapped_column(String(120), default="")
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A new address waiting for its confirmation link to be opened (email change).
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     # Bumped on logout-everywhere and password change, so old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

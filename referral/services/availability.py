@@ -27,3 +27,100 @@ def availability_of(provider: Provider, rules: AvailabilityRules = AvailabilityR
         confirmed_on=confirmed.date() if confirmed else None,
         stale=bool(provider.accepting_new_patients and not fresh),
     )
+
+
+# --- confirming availability: one click on the dashboard, or a signed link in a reminder email ---
+
+CONFIRM_LINK_SALT = "availability.confirm"
+
+
+def confirm_availability(user, provider_id: int, now: datetime | None = None):
+    """The owner (or an admin) confirms the listing's availability as it stands today."""
+    from ..extensions import db
+    from .audit import record_change
+    from .permissions import require_listing_editor
+
+    provider = require_listing_editor(user, provider_id)
+    now = now or utcnow()
+    before = provider.availability_confirmed_at
+    provider.availability_confirmed_at = now
+    provider.updated_at = now
+    db.session.flush()
+    record_change(provider, user, "confirm", {"availability_confirmed_at": (before, now)}, now)
+    db.session.flush()
+    return provider
+
+
+def confirmation_token(secret_key: str, provider: Provider) -> str:
+    """A signed token that confirms this listing's availability for its current owner."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret_key, salt=CONFIRM_LINK_SALT).dumps({"p": provider.id, "o": provider.owner_id})
+
+
+def confirm_by_token(secret_key: str, token: str, max_age_days: int, now: datetime | None = None):
+    """Confirm availability from an emailed link; ValidationFailed when the link is bad or expired."""
+    from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+    from ..extensions import db
+    from ..models import User
+    from .errors import ValidationFailed
+
+    serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_LINK_SALT)
+    try:
+        payload = serializer.loads(token, max_age=max_age_days * 86400)
+    except SignatureExpired:
+        raise ValidationFailed({"token": "This confirmation link has expired. Log in to confirm from your dashboard."})
+    except BadSignature:
+        raise ValidationFailed({"token": "This confirmation link is not valid."})
+    provider = db.session.get(Provider, payload.get("p")) if isinstance(payload, dict) else None
+    owner = db.session.get(User, payload.get("o")) if provider is not None and payload.get("o") else None
+    if provider is None or owner is None or provider.owner_id != owner.id:
+        raise ValidationFailed({"token": "This confirmation link is no longer valid for this listing."})
+    return confirm_availability(owner, provider.id, now)
+
+
+def send_reminders(secret_key: str, base_url: str, reminder_days: int, stale_days: int = 45,
+                   now: datetime | None = None) -> int:
+    """Email owners whose confirmation is older than `reminder_days`, at most once per that period."""
+    from sqlalchemy import exists, or_, select
+
+    from ..extensions import db
+    from ..models import LISTING_VERIFIED, AvailabilityReminder, User
+    from .mail import queue_email
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=reminder_days)
+    recently_reminded = exists().where(
+        AvailabilityReminder.provider_id == Provider.id, AvailabilityReminder.sent_at >= cutoff
+    )
+    query = (
+        select(Provider, User)
+        .join(User, User.id == Provider.owner_id)
+        .where(
+            Provider.listing_status == LISTING_VERIFIED,
+            Provider.active.is_(True),
+            or_(Provider.availability_confirmed_at.is_(None), Provider.availability_confirmed_at < cutoff),
+            ~recently_reminded,
+        )
+        .order_by(Provider.id)
+    )
+    sent = 0
+    for provider, owner in db.session.execute(query).all():
+        link = f"{base_url.rstrip('/')}/availability/confirm/{confirmation_token(secret_key, provider)}"
+        confirmed = provider.availability_confirmed_at
+        since = f"since {confirmed:%B} {confirmed.day}, {confirmed.year}" if confirmed else "yet"
+        state = "accepting new patients" if provider.accepting_new_patients else "not accepting new patients"
+        queue_email(
+            owner.email, "Please confirm your availability",
+            f"Your listing ({provider.name}) has not confirmed its availability {since}.\n"
+            f"It currently says: {state}.\n\n"
+            f"If that is still true, confirm with one click:\n{link}\n\n"
+            "If it has changed, log in and update your listing from your dashboard.\n"
+            f"Listings unconfirmed for {stale_days} days stop showing as accepting new patients.\n",
+            kind="availability.reminder",
+        )
+        db.session.add(AvailabilityReminder(provider_id=provider.id, sent_at=now))
+        sent += 1
+    db.session.flush()
+    return sent

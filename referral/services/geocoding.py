@@ -51,38 +51,61 @@ def normalize_city(name: str) -> str:
     return re.sub(r"^saint ", "st ", folded).strip()
 
 
+# States and the other postal areas whose ZIP codes the index reads, one area at a time.
+POSTAL_AREAS = tuple(sorted(US_STATES | {"AA", "AE", "AP", "FM", "MH", "PW"}))
+
+
 class _ZipIndex:
-    """ZIP centroids and city means from the zipcodes package, built once per process."""
+    """ZIP centroids and city means from the zipcodes package, built once per process.
+
+    Rows are read one state at a time and kept as plain tuples: the package's own rows are large
+    dicts, and holding all 42,000 at once would cost about 100 MB.
+    """
 
     def __init__(self) -> None:
-        import zipcodes  # imported here: loading its data costs ~0.4 s, paid on first use
+        import zipcodes  # imported here: loading its data is paid on first use
 
-        self.by_zip: dict[str, Place] = {}
-        city_points: dict[tuple[str, str], list[tuple[float, float, bool]]] = {}
-        city_labels: dict[tuple[str, str], str] = {}
-        for row in zipcodes.list_all():
-            try:
-                lat, lng = float(row["lat"]), float(row["long"])
-            except (TypeError, ValueError):
-                continue
-            if lat == 0 and lng == 0:
-                continue
-            state = row["state"]
-            label = f"{row['city'].title()}, {state} {row['zip_code']}"
-            self.by_zip[row["zip_code"]] = Place(lat, lng, label, state, row["zip_code"])
-            key = (normalize_city(row["city"]), state)
-            city_points.setdefault(key, []).append((lat, lng, row["zip_code_type"] == "STANDARD"))
-            city_labels.setdefault(key, f"{row['city'].title()}, {state}")
-        self.by_city: dict[tuple[str, str], Place] = {}
-        for key, points in city_points.items():
-            standard = [p for p in points if p[2]] or points
-            lat = sum(p[0] for p in standard) / len(standard)
-            lng = sum(p[1] for p in standard) / len(standard)
-            self.by_city[key] = Place(lat, lng, city_labels[key], key[1], None)
+        # zip -> (lat, lng, state, city)
+        self.by_zip: dict[str, tuple[float, float, str, str]] = {}
+        sums: dict[tuple[str, str], list] = {}  # (city, state) -> [lat sum, lng sum, n, standard only?, label]
+        for area in POSTAL_AREAS:
+            for row in zipcodes.filter_by(state=area):
+                try:
+                    lat, lng = float(row["lat"]), float(row["long"])
+                except (TypeError, ValueError):
+                    continue
+                if lat == 0 and lng == 0:
+                    continue
+                city = row["city"].title()
+                self.by_zip[row["zip_code"]] = (lat, lng, area, city)
+                key = (normalize_city(row["city"]), area)
+                standard = row["zip_code_type"] == "STANDARD"
+                entry = sums.get(key)
+                if entry is None or (standard and not entry[3]):
+                    sums[key] = [lat, lng, 1, standard, f"{city}, {area}"]
+                elif standard == entry[3]:
+                    entry[0] += lat
+                    entry[1] += lng
+                    entry[2] += 1
+        # (city, state) -> (lat, lng, label): the mean of the city's standard ZIPs (all ZIPs if none is).
+        self.by_city = {key: (e[0] / e[2], e[1] / e[2], e[4]) for key, e in sums.items()}
         # A one-degree grid of ZIP centroids for point-to-state lookups.
-        self.grid: dict[tuple[int, int], list[Place]] = {}
-        for place in self.by_zip.values():
-            self.grid.setdefault((int(place.lat // 1), int(place.lng // 1)), []).append(place)
+        self.grid: dict[tuple[int, int], list[tuple[float, float, str, str]]] = {}
+        for point in self.by_zip.values():
+            self.grid.setdefault((int(point[0] // 1), int(point[1] // 1)), []).append(point)
+
+    def zip_place(self, code: str) -> Place | None:
+        """The centroid of a ZIP code."""
+        point = self.by_zip.get(code)
+        if point is None:
+            return None
+        lat, lng, state, city = point
+        return Place(lat, lng, f"{city}, {state} {code}", state, code)
+
+    def city_place(self, city: str, state: str) -> Place | None:
+        """The mean of a city's ZIP centroids."""
+        found = self.by_city.get((normalize_city(city), state))
+        return None if found is None else Place(found[0], found[1], found[2], state, None)
 
     def nearest_state(self, lat: float, lng: float) -> str | None:
         """The state of the ZIP centroid nearest to the point, searching nearby grid cells."""
@@ -90,10 +113,10 @@ class _ZipIndex:
         best: tuple[float, str | None] = (float("inf"), None)
         for d_lat in (-1, 0, 1):
             for d_lng in (-1, 0, 1):
-                for place in self.grid.get((cell_lat + d_lat, cell_lng + d_lng), ()):
-                    d = (place.lat - lat) ** 2 + (place.lng - lng) ** 2
+                for point in self.grid.get((cell_lat + d_lat, cell_lng + d_lng), ()):
+                    d = (point[0] - lat) ** 2 + (point[1] - lng) ** 2
                     if d < best[0]:
-                        best = (d, place.state)
+                        best = (d, point[2])
         return best[1]
 
 
@@ -122,11 +145,10 @@ class OfflineGeocoder:
         index = zip_index()
         zip_match = ZIP_PATTERN.match(text)
         if zip_match:
-            return index.by_zip.get(zip_match.group(1))
+            return index.zip_place(zip_match.group(1))
         city_match = CITY_STATE_PATTERN.match(text)
         if city_match:
-            state = city_match.group("state").upper()
-            return index.by_city.get((normalize_city(city_match.group("city")), state))
+            return index.city_place(city_match.group("city"), city_match.group("state").upper())
         return None
 
     def state_at(self, lat: float, lng: float) -> str | None:

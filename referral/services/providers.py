@@ -9,6 +9,8 @@ from .errors import NotFound
 
 def get_public_provider(provider_id: int) -> Provider:
     """A listing anyone may see (searchable and active), with everything a profile shows."""
+    if not 0 < provider_id < 2**31:  # ids beyond the integer column would overflow the driver: nobody has them
+        raise NotFound("No such provider in the directory.")
     query = select(Provider).where(Provider.id == provider_id).options(
         selectinload(Provider.offices),
         selectinload(Provider.licenses),

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -20,15 +20,17 @@ from ..models import (
     provider_insurance,
     provider_languages,
     provider_modalities,
+    UTCDateTime,
     utcnow,
 )
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
 from .search_params import SearchCriteria
 
 MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
-# Radii tried before the full one when looking for the nearest matches (see nearest_provider_ids).
-WIDENING_STEPS_MILES = (1, 2, 4, 8, 16, 32, 64)
-DEFAULT_COUNT_CAP = 1000
+# The first radius tried when looking for the nearest matches (see nearest_provider_ids).
+FIRST_RADIUS_MILES = 1
+# Totals are counted up to this many: beyond it a count costs more than the page it describes.
+DEFAULT_COUNT_CAP = 200
 
 # Search parameter -> (association table, its item column).
 ASSOCIATIONS = {
@@ -100,26 +102,40 @@ class SearchPage:
         return self.page > 1 and not self.hits
 
 
+def _cutoffs(now: datetime, rules: AvailabilityRules) -> dict[str, datetime]:
+    return {
+        "accepting_cutoff": now - timedelta(days=rules.stale_days),
+        "sort_last_cutoff": now - timedelta(days=rules.sort_last_days),
+    }
+
+
 def accepting_clause(now: datetime, rules: AvailabilityRules):
     """SQL truth of "accepting new patients, confirmed within the stale window"."""
-    cutoff = now - timedelta(days=rules.stale_days)
+    cutoff = bindparam("accepting_cutoff", _cutoffs(now, rules)["accepting_cutoff"], type_=UTCDateTime)
     return and_(Provider.accepting_new_patients.is_(True), Provider.availability_confirmed_at >= cutoff)
 
 
 def sort_last_key(now: datetime, rules: AvailabilityRules):
     """0 for listings confirmed recently, 1 for those unconfirmed long enough to sort after them."""
-    cutoff = now - timedelta(days=rules.sort_last_days)
+    cutoff = bindparam("sort_last_cutoff", _cutoffs(now, rules)["sort_last_cutoff"], type_=UTCDateTime)
     return case(
         (and_(Provider.availability_confirmed_at.is_not(None), Provider.availability_confirmed_at >= cutoff), 0),
         else_=1,
     )
 
 
-def provider_filters(criteria: SearchCriteria, now: datetime, rules: AvailabilityRules) -> list:
-    """WHERE clauses on Provider for every filter except location."""
-    clauses = [Provider.listing_status.in_(SEARCHABLE_LISTING_STATUSES), Provider.active.is_(True)]
+def provider_filters(criteria: SearchCriteria, now: datetime, rules: AvailabilityRules, *, located: bool = False) -> list:
+    """WHERE clauses on Provider for every filter except location.
+
+    With `located`, the status and type tests are written so that no index on providers can
+    serve them (`status || ''`, `type + 0`): the planner must then start from the office
+    coordinates, even on a database that has no statistics yet.
+    """
+    status = Provider.listing_status.concat("") if located else Provider.listing_status
+    clauses = [status.in_(SEARCHABLE_LISTING_STATUSES), Provider.active.is_(True)]
     if criteria.ids.get("type"):
-        clauses.append(Provider.provider_type_id.in_(criteria.ids["type"]))
+        provider_type = (Provider.provider_type_id + 0) if located else Provider.provider_type_id
+        clauses.append(provider_type.in_(criteria.ids["type"]))
     for parameter, (table, column) in ASSOCIATIONS.items():
         wanted = criteria.ids.get(parameter)
         if wanted:
@@ -132,9 +148,9 @@ def provider_filters(criteria: SearchCriteria, now: datetime, rules: Availabilit
         accepting = accepting_clause(now, rules)
         clauses.append(accepting if criteria.accepting else not_(func.coalesce(accepting, False)))
     if criteria.max_fee is not None:
-        clauses.append(and_(Provider.fee_min.is_not(None), Provider.fee_min <= criteria.max_fee))
-    for word in criteria.q.split()[:8]:
-        pattern = f"%{_escape_like(word)}%"
+        clauses.append(and_(Provider.fee_min.is_not(None), Provider.fee_min <= bindparam("max_fee", criteria.max_fee)))
+    for index, pattern in enumerate(_keyword_patterns(criteria)):
+        pattern = bindparam(f"q_{index}", pattern, type_=String)
         clauses.append(or_(
             Provider.first_name.ilike(pattern, escape="\\"),
             Provider.last_name.ilike(pattern, escape="\\"),
@@ -147,11 +163,17 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _keyword_patterns(criteria: SearchCriteria) -> list[str]:
+    """LIKE patterns for the first eight words of the keyword search."""
+    return [f"%{_escape_like(word)}%" for word in criteria.q.split()[:8]]
+
+
 def distance_expression(lat: float, lng: float):
     """Haversine distance in miles from (lat, lng) to an office, as a SQL expression."""
-    half_dlat = func.radians(Office.lat - lat) / 2
-    half_dlng = func.radians(Office.lng - lng) / 2
-    cos_origin = math.cos(math.radians(lat))
+    origin_lat = bindparam("origin_lat", lat, type_=Float)
+    half_dlat = func.radians(Office.lat - origin_lat) / 2
+    half_dlng = func.radians(Office.lng - bindparam("origin_lng", lng, type_=Float)) / 2
+    cos_origin = bindparam("origin_cos", math.cos(math.radians(lat)), type_=Float)
     a = func.sin(half_dlat) * func.sin(half_dlat) + (
         cos_origin * func.cos(func.radians(Office.lat)) * func.sin(half_dlng) * func.sin(half_dlng)
     )
@@ -173,38 +195,131 @@ def _within(lat: float, lng: float, miles: float, *, inclusive: bool):
     return [Office.lat.between(south, north), Office.lng.between(west, east), limit], distance
 
 
-def _local_query(criteria: SearchCriteria, filters: list, miles: float, inclusive: bool, now, rules):
+def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, inclusive: bool):
+    """Nearest matches, best first, within a circle whose box and radius are bind parameters.
+
+    Relevance is the mile band; listings unconfirmed for long sort after confirmed ones within a band.
+    The statement is built once per search and executed once per radius tried.
+    """
     place = criteria.place
-    where, distance = _within(place.lat, place.lng, miles, inclusive=inclusive)
+    distance = distance_expression(place.lat, place.lng)
+    box = _circle(place, criteria.radius)
+    radius = bindparam("radius", box["radius"], type_=Float)
     nearest = func.min(distance).label("distance")
-    # Relevance is the mile band; listings unconfirmed for long sort after confirmed ones within a band.
     return (
         select(Provider.id, nearest)
-        .join(Office, Office.provider_id == Provider.id)
-        .where(*where, *filters)
+        .select_from(Office)
+        .join(Provider, Provider.id == Office.provider_id)
+        .where(
+            Office.lat.between(bindparam("south", box["south"], type_=Float), bindparam("north", box["north"], type_=Float)),
+            Office.lng.between(bindparam("west", box["west"], type_=Float), bindparam("east", box["east"], type_=Float)),
+            distance <= radius if inclusive else distance < radius,
+            *filters,
+        )
         .group_by(Provider.id)
         .order_by(func.floor(nearest), sort_last_key(now, rules), nearest, Provider.id)
+        .limit(bindparam("limit", 0, type_=Integer))
+        .offset(bindparam("offset", 0, type_=Integer))
     )
 
 
-def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, *, now=None, rules=AvailabilityRules()):
+def _shape(criteria: SearchCriteria) -> tuple:
+    """What decides the text of a ranked statement: the filters present and their ids, not the place."""
+    return (
+        tuple(sorted(criteria.ids.items())),
+        criteria.telehealth, criteria.in_person, criteria.sliding_scale, criteria.accepting,
+        criteria.max_fee is not None, len(_keyword_patterns(criteria)),
+    )
+
+
+@dataclass(frozen=True)
+class _PrecompiledSQL:
+    """A ranked statement compiled once per dialect and filter shape, run with fresh parameters."""
+
+    sql: str
+    constants: dict
+    datetime_bind: object
+
+
+_precompiled: dict[tuple, _PrecompiledSQL] = {}
+_PRECOMPILED_LIMIT = 512
+
+
+def _precompiled_ranked(criteria: SearchCriteria, now, rules, *, inclusive: bool, dialect) -> _PrecompiledSQL:
+    """The ranked statement's SQL for this filter shape, compiled on first use.
+
+    Building and compiling the SQLAlchemy expression costs more than SQLite takes to run it, so the
+    SQL text is kept per shape and executed directly with each search's values.
+    """
+    key = (dialect.name, inclusive, _shape(criteria))
+    found = _precompiled.get(key)
+    if found is None:
+        statement = _ranked_statement(criteria, provider_filters(criteria, now, rules, located=True), now, rules,
+                                      inclusive=inclusive)
+        named = type(dialect)(paramstyle="named") if dialect.name == "sqlite" else dialect
+        compiled = statement.compile(dialect=named, compile_kwargs={"render_postcompile": True})
+        found = _PrecompiledSQL(str(compiled), dict(compiled.params), UTCDateTime().bind_processor(dialect))
+        if len(_precompiled) >= _PRECOMPILED_LIMIT:
+            _precompiled.clear()
+        _precompiled[key] = found
+    return found
+
+
+def _run_ranked(precompiled: _PrecompiledSQL, values: dict) -> list[tuple[int, float]]:
+    params = dict(precompiled.constants)
+    for name, value in values.items():
+        if isinstance(value, datetime) and precompiled.datetime_bind is not None:
+            value = precompiled.datetime_bind(value)
+        params[name] = value
+    rows = db.session.connection().exec_driver_sql(precompiled.sql, params).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _origin_values(criteria: SearchCriteria, now, rules) -> dict:
+    place = criteria.place
+    values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat))}
+    values.update(_cutoffs(now, rules))
+    if criteria.max_fee is not None:
+        values["max_fee"] = criteria.max_fee
+    values.update({f"q_{i}": pattern for i, pattern in enumerate(_keyword_patterns(criteria))})
+    return values
+
+
+def _circle(place, miles: float) -> dict:
+    south, north, west, east = bounding_box(place.lat, place.lng, miles)
+    return {"south": south, "north": north, "west": west, "east": east, "radius": float(miles)}
+
+
+def _next_radius(miles: int, found: int, wanted: int) -> int:
+    """A larger whole-mile radius expected to hold `wanted` matches (matches grow with the area)."""
+    growth = 4.0 if found == 0 else min(4.0, max(2.0, 1.2 * math.sqrt(wanted / found)))
+    return math.ceil(miles * growth)
+
+
+def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, *, now=None,
+                         rules=AvailabilityRules(), widen: bool = True) -> list[tuple[int, float]]:
     """Ids and distances of the nearest matches within the radius, best first.
 
     Dense places are answered from a small circle: if at least offset+limit matches lie closer
     than r whole miles, they are exactly the first offset+limit of the full search, since ordering
-    is by mile band first and everything farther lies in a later band.
+    is by mile band first and everything farther lies in a later band. `widen=False` goes straight
+    to the full radius (the caller knows the matches are few).
     """
     now = now or utcnow()
-    filters = provider_filters(criteria, now, rules)
+    dialect = db.session.get_bind().dialect
+    values = _origin_values(criteria, now, rules)
     wanted = offset + limit
-    for step in WIDENING_STEPS_MILES:
-        if step >= criteria.radius:
-            break
-        rows = db.session.execute(_local_query(criteria, filters, step, False, now, rules).limit(wanted)).all()
-        if len(rows) >= wanted:
-            return [(row[0], row[1]) for row in rows[offset:wanted]]
-    query = _local_query(criteria, filters, criteria.radius, True, now, rules).limit(limit).offset(offset)
-    return [(row[0], row[1]) for row in db.session.execute(query).all()]
+    place = criteria.place
+    miles = FIRST_RADIUS_MILES
+    if widen and miles < criteria.radius:
+        partial = _precompiled_ranked(criteria, now, rules, inclusive=False, dialect=dialect)
+        while miles < criteria.radius:
+            rows = _run_ranked(partial, {**values, **_circle(place, miles), "limit": wanted, "offset": 0})
+            if len(rows) >= wanted:
+                return rows[offset:wanted]
+            miles = _next_radius(miles, len(rows), wanted)
+    full = _precompiled_ranked(criteria, now, rules, inclusive=True, dialect=dialect)
+    return _run_ranked(full, {**values, **_circle(place, criteria.radius), "limit": limit, "offset": offset})
 
 
 def _count(query, cap: int) -> int:
@@ -293,13 +408,17 @@ def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
         ids = list(db.session.scalars(query.limit(limit).offset(offset)))
         return SearchPage(criteria, _hits(ids, criteria, False), min(total, count_cap), total <= count_cap, total)
 
-    local_total = _local_count(criteria, filters, count_cap)
+    located_filters = provider_filters(criteria, now, rules, located=True)
+    local_total = _local_count(criteria, located_filters, count_cap)
+    local_exact = local_total <= count_cap
     hits: list[ProviderHit] = []
-    if offset < local_total:
-        local = nearest_provider_ids(criteria, limit, offset, now=now, rules=rules)
+    if offset < local_total or not local_exact:
+        few = local_exact and local_total <= offset + limit
+        local = nearest_provider_ids(criteria, limit, offset, now=now, rules=rules, widen=not few)
         hits = _hits([pid for pid, _ in local], criteria, False)
     remote_total = 0
-    if criteria.telehealth and criteria.telehealth_state:
+    # Telehealth matches follow every local one, so they can be placed only when the local count is exact.
+    if criteria.telehealth and criteria.telehealth_state and local_exact:
         remote_query = _remote_telehealth_query(criteria, filters, now, rules)
         remote_total = _count(remote_query.order_by(None), count_cap)
         if len(hits) < limit:

@@ -1,10 +1,11 @@
 """The search form."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-RADIUS_CHOICES = [("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles"), ("50", "50 miles"), ("100", "100 miles")]
+RADIUS_CHOICES = [SelectChoice(str(m), f"{m} miles") for m in (5, 10, 25, 50, 100)]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -44,10 +45,10 @@ class SearchForm(FlaskForm):
     def set_choices(self, lists: dict) -> None:
         """Fill the checkbox lists from the reference lists."""
         for name, items in lists.items():
-            getattr(self, name).choices = [(item.slug, item.name) for item in items]
+            getattr(self, name).choices = [SelectChoice(item.slug, item.name) for item in items]
         chosen = self.radius.data
-        if chosen and chosen not in dict(self.radius.choices):
-            self.radius.choices = RADIUS_CHOICES + [(chosen, f"{chosen} miles")]
+        if chosen and chosen not in {choice.value for choice in RADIUS_CHOICES}:
+            self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{chosen} miles")]
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show service validation errors next to the fields they concern."""

@@ -1,0 +1,138 @@
+"""OpenAPI part: searching providers (JSON and CSV), one provider, and this description itself."""
+from .common import NULLABLE_INTEGER, NULLABLE_NUMBER, NULLABLE_STRING, STRINGS, error, ok, path, query, ref
+
+TAG = "Providers"
+BOOLEAN_WORDS = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", "any"]}
+
+
+def _list(name: str, what: str, example: str) -> dict:
+    return query(
+        name, {"type": "array", "items": {"type": "string", "maxLength": 64}},
+        f"{what}: slugs from the directory's reference lists; repeat the parameter for several (any of them matches).",
+        [example], style="form", explode=True,
+    )
+
+
+SEARCH_PARAMETERS = [
+    query("near", {"type": "string", "maxLength": 200}, "A 5-digit ZIP code or \"City, ST\" to measure distance from.", "10025"),
+    query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude to measure from (give lng too).", 40.7975),
+    query("lng", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude to measure from (give lat too).", -73.9683),
+    query("radius", {"type": "number", "minimum": 1, "maximum": 100}, "Miles from the place (default 25).", 10),
+    _list("type", "Provider types", "psychologist"),
+    _list("modality", "Therapy approaches", "psychodynamic"),
+    _list("frequency", "Session frequencies", "weekly"),
+    _list("condition", "Concerns treated", "depression"),
+    _list("insurance", "Insurance accepted", "self-pay"),
+    _list("language", "Languages (ISO 639-1)", "en"),
+    _list("age_group", "Age groups seen", "adults"),
+    query("telehealth", BOOLEAN_WORDS, "Offers telehealth; with a place, also licensed telehealth providers farther away.", "true"),
+    query("in_person", BOOLEAN_WORDS, "Sees patients in person.", "true"),
+    query("accepting", BOOLEAN_WORDS, "Accepting new patients, confirmed recently.", "true"),
+    query("sliding_scale", BOOLEAN_WORDS, "Offers a sliding scale.", "true"),
+    query("max_fee", {"type": "integer", "minimum": 0, "maximum": 100000}, "Lowest fee at most this many dollars.", 180),
+    query("q", {"type": "string", "maxLength": 200}, "Words in the name or statement.", "couples"),
+    query("state", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}, "Two-letter state: licensed there (for telehealth).", "NY"),
+    query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page number (default 1).", 1),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Results per page (default 20).", 20),
+]
+
+OFFICE = {
+    "type": "object",
+    "required": ["id", "city", "state", "zip"],
+    "properties": {
+        "id": {"type": "integer"}, "address1": {"type": "string"}, "address2": {"type": "string"},
+        "city": {"type": "string"}, "state": {"type": "string"}, "zip": {"type": "string"},
+        "lat": NULLABLE_NUMBER, "lng": NULLABLE_NUMBER, "distance_miles": {"type": "number"},
+    },
+}
+_COMMON = {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "credentials": {"type": "string"},
+    "type": {"type": "string", "description": "Provider type slug."},
+    "modalities": STRINGS, "frequencies": STRINGS, "insurance": STRINGS, "languages": STRINGS, "age_groups": STRINGS,
+    "accepting_new_patients": {"type": "boolean", "description": "Accepting, and confirmed within the last weeks."},
+    "availability_confirmed_on": {**NULLABLE_STRING, "format": "date"},
+    "telehealth": {"type": "boolean"}, "in_person": {"type": "boolean"},
+    "fee_min": NULLABLE_INTEGER, "fee_max": NULLABLE_INTEGER, "sliding_scale": {"type": "boolean"},
+    "offices": {"type": "array", "items": ref("Office")},
+    "url": {"type": "string", "format": "uri", "description": "The profile page."},
+}
+PROVIDER_SUMMARY = {
+    "type": "object",
+    "required": list(_COMMON) + ["distance_miles", "matched_by_telehealth"],
+    "properties": {**_COMMON, "distance_miles": NULLABLE_NUMBER, "matched_by_telehealth": {"type": "boolean"}},
+}
+PROVIDER_DETAIL = {
+    "type": "object",
+    "required": list(_COMMON) + ["npi", "first_name", "last_name", "licenses", "statement", "listing_status"],
+    "properties": {
+        **_COMMON,
+        "npi": NULLABLE_STRING, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "taxonomy_code": {**NULLABLE_STRING, "description": "NUCC Health Care Provider Taxonomy code."},
+        "statement": {"type": "string"},
+        "licenses": {"type": "array", "items": {"type": "object", "required": ["state", "number"], "properties": {
+            "state": {"type": "string"}, "number": {"type": "string"}}}},
+        "listing_says_accepting": {"type": "boolean"}, "telehealth_states": STRINGS,
+        "conditions": STRINGS, "treatment_lengths": STRINGS,
+        "phone": {"type": "string"}, "website": {"type": "string"},
+        "listing_status": {"type": "string"}, "source": {"type": "string"},
+    },
+}
+SEARCH_PAGE = {
+    "type": "object",
+    "required": ["results", "page", "per_page", "total", "total_exact"],
+    "properties": {
+        "results": {"type": "array", "items": ref("ProviderSummary")},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "total": {"type": "integer", "description": "Matches counted, at most 1000."},
+        "total_exact": {"type": "boolean", "description": "False when the count stopped at 1000."},
+    },
+}
+
+SCHEMAS = {"Office": OFFICE, "ProviderSummary": PROVIDER_SUMMARY, "ProviderDetail": PROVIDER_DETAIL, "SearchPage": SEARCH_PAGE}
+
+PATHS = {
+    "/api/v1/providers": {
+        "get": {
+            "tags": [TAG], "operationId": "searchProviders", "summary": "Search providers",
+            "x-example": "/api/v1/providers?near=10025&type=psychologist&accepting=true",
+            "description": "Nearest first when a place is given (plus telehealth providers licensed in its state), "
+                           "else by name. Unknown parameters and bad values answer 400 naming the parameter.",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": ok("A page of results.", ref("SearchPage"), example={
+                    "results": [], "page": 1, "per_page": 20, "total": 0, "total_exact": True}),
+                "400": error("A parameter is unknown or malformed, or the page is past the end."),
+            },
+        }
+    },
+    "/api/v1/providers.csv": {
+        "get": {
+            "tags": [TAG], "operationId": "exportProvidersCsv", "summary": "Search providers as CSV",
+            "x-example": "/api/v1/providers.csv?near=10025&modality=psychodynamic",
+            "description": "The same parameters as /api/v1/providers. Without page or per_page: every match in "
+                           "result order (at most 1000 rows); with either, only that page. One row per provider.",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": ok("CSV with a header row.", {"type": "string"}, "text/csv",
+                          example="id,npi,first_name,last_name,...\r\n"),
+                "400": error("A parameter is unknown or malformed, or the page is past the end."),
+            },
+        }
+    },
+    "/api/v1/providers/{provider_id}": {
+        "get": {
+            "tags": [TAG], "operationId": "getProvider", "summary": "One provider in full",
+            "parameters": [path("provider_id", {"type": "integer", "minimum": 1}, "The provider's id.", 1)],
+            "responses": {
+                "200": ok("The provider.", ref("ProviderDetail")),
+                "404": error("No such provider, or the listing is not public."),
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "tags": [TAG], "operationId": "getOpenApiDocument", "summary": "This API description (OpenAPI 3.1)",
+            "responses": {"200": ok("The OpenAPI document.", {"type": "object", "required": ["openapi", "paths"]})},
+        }
+    },
+}

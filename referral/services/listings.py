@@ -1,0 +1,671 @@
+"""Owning and editing listings: create, claim by NPI, admin review, the editor's save, photos.
+
+Visibility: a brand-new listing is "pending" (not in search) until an admin approves it. A claim on
+an existing demo or registry listing leaves that listing public exactly as it was until the claim
+is approved; only then does the claimant become its owner and the listing "verified".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (
+    LISTING_PENDING,
+    LISTING_REJECTED,
+    LISTING_UNCLAIMED,
+    LISTING_VERIFIED,
+    REVIEW_APPROVED,
+    REVIEW_CLAIM,
+    REVIEW_NEW,
+    REVIEW_PENDING,
+    REVIEW_REJECTED,
+    ROLE_PROVIDER,
+    AgeGroup,
+    Concern,
+    Frequency,
+    InsurancePlan,
+    Language,
+    License,
+    ListingReview,
+    Modality,
+    Office,
+    Provider,
+    ProviderPhoto,
+    ProviderType,
+    TreatmentLength,
+    User,
+    utcnow,
+)
+from .audit import changes_since, json_value, record_change
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .geocoding import US_STATES, ZIP_PATTERN, Geocoder
+from .mail import queue_email
+from .npi import normalize_npi, npi_is_valid
+from .permissions import require_listing_editor
+from .photos import reencode_photo
+
+# Editable multi-choice fields -> (reference model, Provider attribute).
+LIST_FIELDS = {
+    "modalities": (Modality, "modalities"),
+    "frequencies": (Frequency, "frequencies"),
+    "treatment_lengths": (TreatmentLength, "treatment_lengths"),
+    "concerns": (Concern, "concerns"),
+    "insurance": (InsurancePlan, "insurance_plans"),
+    "languages": (Language, "languages"),
+    "age_groups": (AgeGroup, "age_groups"),
+}
+# Editable text fields -> maximum length (required ones listed in REQUIRED_TEXT).
+TEXT_FIELDS = {"first_name": 80, "last_name": 80, "credentials": 80, "statement": 5000, "phone": 32, "website": 255}
+REQUIRED_TEXT = ("first_name", "last_name")
+BOOL_FIELDS = ("accepting_new_patients", "telehealth", "in_person", "sliding_scale")
+FEE_FIELDS = ("fee_min", "fee_max")
+MAX_FEE = 5000
+OFFICE_KEYS = ("address1", "address2", "city", "state", "zip")
+OFFICE_LIMITS = {"address1": 160, "address2": 160, "city": 80}
+MAX_OFFICES = 10
+MAX_LICENSES = 60
+EDITABLE_FIELDS = (
+    tuple(TEXT_FIELDS) + BOOL_FIELDS + FEE_FIELDS + ("provider_type", "offices", "licenses") + tuple(LIST_FIELDS)
+)
+
+FIELD_LABELS = {
+    "first_name": "First name", "last_name": "Last name", "credentials": "Credentials", "statement": "Statement",
+    "phone": "Phone", "website": "Website", "accepting_new_patients": "Accepting new patients",
+    "telehealth": "Telehealth", "in_person": "Sees people in person", "sliding_scale": "Sliding scale",
+    "fee_min": "Lowest fee", "fee_max": "Highest fee", "provider_type": "Type of clinician", "offices": "Offices",
+    "licenses": "Licensed states", "modalities": "Therapy approaches", "frequencies": "Session frequency",
+    "treatment_lengths": "Length of treatment", "concerns": "Concerns treated", "insurance": "Insurance",
+    "languages": "Languages", "age_groups": "Ages served", "photo": "Photo",
+    "availability_confirmed_at": "Availability confirmed", "listing_status": "Listing status",
+    "owner_id": "Owner", "verified_at": "Verified",
+}
+WEBSITE_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+PHONE_PATTERN = re.compile(r"^[0-9+()\-.\s]{7,32}$")
+
+
+@dataclass
+class Difference:
+    """One field that changed meanwhile: its label, the value saved by the other person, and yours."""
+
+    field: str
+    label: str
+    theirs: str
+    yours: str
+
+
+class StaleEdit(Conflict):
+    """A save from an out-of-date copy of the listing; carries what changed meanwhile."""
+
+    def __init__(self, current_version: int, differences: list[Difference]):
+        super().__init__("Someone else changed this listing since you opened it. Your changes were not saved.")
+        self.current_version = current_version
+        self.differences = differences
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def listing_values(provider: Provider) -> dict:
+    """Every editable field's current value, JSON-ready (lists as slugs, offices and licenses as dicts)."""
+    values = {name: getattr(provider, name) for name in (*TEXT_FIELDS, *BOOL_FIELDS, *FEE_FIELDS)}
+    values["provider_type"] = provider.provider_type.slug if provider.provider_type else None
+    values["offices"] = [{key: getattr(office, key) or "" for key in OFFICE_KEYS} for office in provider.offices]
+    values["licenses"] = [{"state": lic.state, "number": lic.number or ""} for lic in provider.licenses]
+    for name, (_model, attribute) in LIST_FIELDS.items():
+        values[name] = sorted(item.slug for item in getattr(provider, attribute))
+    return values
+
+
+def display_value(field_name: str, value) -> str:
+    """A stored or submitted value as a person reads it in a conflict or history list."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field_name == "offices" and isinstance(value, list):
+        return "; ".join(_office_line(office) for office in value if isinstance(office, dict))
+    if field_name == "licenses" and isinstance(value, list):
+        return ", ".join(
+            f"{lic.get('state', '')}{' #' + lic['number'] if lic.get('number') else ''}"
+            for lic in value if isinstance(lic, dict)
+        )
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _office_line(office: dict) -> str:
+    street = ", ".join(part for part in (office.get("address1"), office.get("address2")) if part)
+    place = f"{office.get('city', '')}, {office.get('state', '')} {office.get('zip', '')}".strip()
+    return f"{street}, {place}" if street else place
+
+
+def get_listing_for_edit(user: User | None, provider_id: int) -> Provider:
+    """A listing the user may change (owner or admin), else NotFound / PermissionDenied."""
+    return require_listing_editor(user, provider_id)
+
+
+# --- ownership: new listings and claims --------------------------------------------------------
+
+def _require_provider_account(user: User | None) -> User:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Log in with a provider account first.")
+    if user.role != ROLE_PROVIDER:
+        raise PermissionDenied("Only provider accounts can create or claim listings.")
+    if user.email_confirmed_at is None:
+        raise PermissionDenied("Confirm your email address first, using the link we sent you.")
+    return user
+
+
+def _checked_npi(text: str) -> str:
+    npi = normalize_npi(text)
+    if not npi:
+        raise ValidationFailed({"npi": "Enter your 10-digit NPI."})
+    if not re.fullmatch(r"\d{10}", npi):
+        raise ValidationFailed({"npi": "An NPI is exactly 10 digits."})
+    if not npi_is_valid(npi):
+        raise ValidationFailed({"npi": "This is not a valid NPI: its check digit does not match. Please check it."})
+    return npi
+
+
+def create_listing(user: User | None, data: dict, now: datetime | None = None) -> Provider:
+    """A new listing owned by the user, pending until an admin approves it."""
+    user = _require_provider_account(user)
+    now = now or utcnow()
+    errors = {}
+    try:
+        npi = _checked_npi(data.get("npi", ""))
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        npi = None
+    if npi and db.session.scalar(select(Provider.id).where(Provider.npi == npi)) is not None:
+        errors["npi"] = "A listing with this NPI already exists. Claim it instead of creating a new one."
+    cleaned = {}
+    for name in ("first_name", "last_name", "credentials"):
+        value, error = _clean_text(name, data.get(name, ""))
+        if error:
+            errors[name] = error
+        cleaned[name] = value
+    provider_type = _provider_type(data.get("provider_type"))
+    if provider_type is None:
+        errors["provider_type"] = "Choose the type of clinician you are."
+    if errors:
+        raise ValidationFailed(errors)
+    provider = Provider(
+        npi=npi, provider_type=provider_type, owner_id=user.id, listing_status=LISTING_PENDING, source="owner",
+        accepting_new_patients=False, telehealth=False, in_person=False, created_at=now, updated_at=now, **cleaned,
+    )
+    db.session.add(provider)
+    db.session.flush()
+    db.session.add(ListingReview(provider_id=provider.id, requester_id=user.id, kind=REVIEW_NEW, created_at=now))
+    record_change(provider, user, "create", {"npi": (None, npi), "listing_status": (None, LISTING_PENDING)}, now)
+    db.session.flush()
+    return provider
+
+
+def claim_listing(user: User | None, npi_text: str, now: datetime | None = None) -> ListingReview:
+    """Ask to own the listing with this NPI; it stays public as it is until an admin approves."""
+    user = _require_provider_account(user)
+    now = now or utcnow()
+    npi = _checked_npi(npi_text)
+    provider = db.session.scalar(select(Provider).where(Provider.npi == npi))
+    if provider is None:
+        raise ValidationFailed({"npi": "No listing has this NPI yet. Create a new listing instead."})
+    if provider.owner_id == user.id:
+        raise ValidationFailed({"npi": "This listing is already yours."})
+    if provider.owner_id is not None:
+        if provider.listing_status == LISTING_VERIFIED:
+            raise ValidationFailed({"npi": "This listing already belongs to a verified owner. "
+                                           "If this is your NPI, please contact the directory's administrators."})
+        raise ValidationFailed({"npi": "This NPI is already waiting for review for another account."})
+    waiting = db.session.scalar(select(ListingReview.id).where(
+        ListingReview.provider_id == provider.id, ListingReview.requester_id == user.id,
+        ListingReview.status == REVIEW_PENDING,
+    ))
+    if waiting is not None:
+        raise ValidationFailed({"npi": "Your claim on this listing is already waiting for review."})
+    review = ListingReview(provider_id=provider.id, requester_id=user.id, kind=REVIEW_CLAIM, created_at=now)
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+def resubmit_listing(user: User | None, provider_id: int, now: datetime | None = None) -> ListingReview:
+    """Send a rejected listing back to the review queue after the owner has changed it."""
+    provider = require_listing_editor(user, provider_id)
+    if provider.listing_status != LISTING_REJECTED:
+        raise Conflict("Only a rejected listing can be sent for review again.")
+    now = now or utcnow()
+    provider.listing_status = LISTING_PENDING
+    provider.updated_at = now
+    review = ListingReview(provider_id=provider.id, requester_id=user.id, kind=REVIEW_NEW, created_at=now)
+    db.session.add(review)
+    db.session.flush()
+    record_change(provider, user, "resubmit", {"listing_status": (LISTING_REJECTED, LISTING_PENDING)}, now)
+    return review
+
+
+# --- admin review ------------------------------------------------------------------------------
+
+def _require_admin(user: User | None) -> User:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_admin:
+        raise PermissionDenied("Only administrators review listings.")
+    return user
+
+
+def pending_reviews(user: User | None) -> list[ListingReview]:
+    """The review queue, oldest first (admins only)."""
+    _require_admin(user)
+    query = select(ListingReview).where(ListingReview.status == REVIEW_PENDING).order_by(
+        ListingReview.created_at, ListingReview.id
+    )
+    return list(db.session.scalars(query))
+
+
+def _pending_review(review_id: int) -> ListingReview:
+    review = db.session.get(ListingReview, review_id)
+    if review is None:
+        raise NotFound("No such review request.")
+    if review.status != REVIEW_PENDING:
+        raise Conflict("This request has already been decided.")
+    return review
+
+
+def approve_review(user: User | None, review_id: int, now: datetime | None = None) -> ListingReview:
+    """Approve a new listing or a claim: the requester owns a verified listing from now on."""
+    admin = _require_admin(user)
+    review = _pending_review(review_id)
+    now = now or utcnow()
+    provider = review.provider
+    if review.kind == REVIEW_CLAIM and provider.owner_id is not None and provider.owner_id != review.requester_id:
+        raise Conflict("This listing already has another owner.")
+    before = {"owner_id": provider.owner_id, "listing_status": provider.listing_status,
+              "verified_at": provider.verified_at}
+    provider.owner_id = review.requester_id
+    provider.listing_status = LISTING_VERIFIED
+    provider.verified_at = now
+    provider.updated_at = now
+    review.status, review.decided_at, review.decided_by_id = REVIEW_APPROVED, now, admin.id
+    if review.kind == REVIEW_CLAIM:
+        _reject_competing_claims(review, admin, now)
+    db.session.flush()
+    after = {"owner_id": provider.owner_id, "listing_status": provider.listing_status, "verified_at": now}
+    record_change(provider, admin, "approve",
+                  {key: (before[key], after[key]) for key in before if before[key] != after[key]}, now)
+    what = "claim on the listing" if review.kind == REVIEW_CLAIM else "new listing"
+    queue_email(
+        review.requester.email, "Your listing is verified",
+        f"Your {what} for {provider.name} has been approved and verified on {now:%B} {now.day}, {now.year}.\n\n"
+        "You can now keep it up to date from your dashboard. Please confirm your availability regularly: "
+        "listings left unconfirmed for weeks stop showing as accepting new patients.\n",
+        kind="listing.approved",
+    )
+    db.session.flush()
+    return review
+
+
+def _reject_competing_claims(approved: ListingReview, admin: User, now: datetime) -> None:
+    others = db.session.scalars(select(ListingReview).where(
+        ListingReview.provider_id == approved.provider_id, ListingReview.status == REVIEW_PENDING,
+        ListingReview.id != approved.id,
+    ))
+    for other in others:
+        other.status, other.decided_at, other.decided_by_id = REVIEW_REJECTED, now, admin.id
+        other.reason = "Another account's claim on this listing was approved."
+
+
+def reject_review(user: User | None, review_id: int, reason: str, now: datetime | None = None) -> ListingReview:
+    """Reject a new listing or a claim with a reason the provider sees on the dashboard."""
+    admin = _require_admin(user)
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ValidationFailed({"reason": "Give the provider a reason (they will see it)."})
+    if len(reason) > 2000:
+        raise ValidationFailed({"reason": "Keep the reason under 2000 characters."})
+    review = _pending_review(review_id)
+    now = now or utcnow()
+    review.status, review.decided_at, review.decided_by_id, review.reason = REVIEW_REJECTED, now, admin.id, reason
+    provider = review.provider
+    if review.kind == REVIEW_NEW:
+        provider.listing_status = LISTING_REJECTED
+        provider.updated_at = now
+        db.session.flush()
+        record_change(provider, admin, "reject", {"listing_status": (LISTING_PENDING, LISTING_REJECTED)}, now)
+    queue_email(
+        review.requester.email, "Your listing request was not approved",
+        f"Your request for the listing of {provider.name} was not approved. The reason is shown on your "
+        "dashboard, with what you can do next.\n",
+        kind="listing.rejected",
+    )
+    db.session.flush()
+    return review
+
+
+# --- the editor's save -------------------------------------------------------------------------
+
+def _clean_text(name: str, value) -> tuple[str, str | None]:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return "", "Must be text."
+    value = value.replace("\r\n", "\n").strip() if name == "statement" else " ".join(value.split())
+    if name in REQUIRED_TEXT and not value:
+        return value, "This is required."
+    if len(value) > TEXT_FIELDS[name]:
+        return value, f"Keep this under {TEXT_FIELDS[name]} characters."
+    if name == "website" and value and not WEBSITE_PATTERN.match(value):
+        return value, "Enter the full address, starting with https://"
+    if name == "phone" and value and not PHONE_PATTERN.match(value):
+        return value, "Enter a phone number (digits, spaces, dashes, parentheses)."
+    return value, None
+
+
+def _provider_type(slug) -> ProviderType | None:
+    if not isinstance(slug, str) or not slug:
+        return None
+    return db.session.scalar(select(ProviderType).where(ProviderType.slug == slug))
+
+
+def _clean_offices(value, errors: dict) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        errors["offices"] = "Offices must be a list of addresses."
+        return []
+    if len(value) > MAX_OFFICES:
+        errors["offices"] = f"List at most {MAX_OFFICES} offices."
+    offices = []
+    for index, raw in enumerate(value[:MAX_OFFICES]):
+        office = {key: " ".join(str(raw.get(key) or "").split()) for key in OFFICE_KEYS}
+        office["state"] = office["state"].upper()
+        prefix = f"offices-{index}-"
+        for key, limit in OFFICE_LIMITS.items():
+            if len(office[key]) > limit:
+                errors[prefix + key] = f"Keep this under {limit} characters."
+        if not office["city"]:
+            errors[prefix + "city"] = "Enter the city."
+        if office["state"] not in US_STATES:
+            errors[prefix + "state"] = "Choose the state."
+        if not ZIP_PATTERN.match(office["zip"]):
+            errors[prefix + "zip"] = "Enter a 5-digit ZIP code."
+        offices.append(office)
+    return offices
+
+
+def _clean_licenses(value, errors: dict) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        errors["licenses"] = "Licenses must be a list of {state, number}."
+        return []
+    if len(value) > MAX_LICENSES:
+        errors["licenses"] = f"List at most {MAX_LICENSES} licenses."
+    licenses, seen = [], set()
+    for index, raw in enumerate(value[:MAX_LICENSES]):
+        state = str(raw.get("state") or "").strip().upper()
+        number = " ".join(str(raw.get("number") or "").split())
+        if state not in US_STATES:
+            errors[f"licenses-{index}-state"] = "Choose the state of this license."
+        if len(number) > 40:
+            errors[f"licenses-{index}-number"] = "Keep the license number under 40 characters."
+        if (state, number) not in seen:
+            seen.add((state, number))
+            licenses.append({"state": state, "number": number})
+    return licenses
+
+
+def _clean_slugs(name: str, value, errors: dict) -> list:
+    model = LIST_FIELDS[name][0]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors[name] = "Must be a list of choices."
+        return []
+    slugs = sorted(set(value))
+    items = list(db.session.scalars(select(model).where(model.slug.in_(slugs)))) if slugs else []
+    unknown = sorted(set(slugs) - {item.slug for item in items})
+    if unknown:
+        errors[name] = f"Unknown choice: {', '.join(unknown)}."
+    return items
+
+
+def _clean_fee(name: str, value, errors: dict) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = "Enter a whole number of dollars."
+        return None
+    if not 0 <= value <= MAX_FEE:
+        errors[name] = f"Enter an amount between 0 and {MAX_FEE}."
+    return value
+
+
+def _clean(changes: dict, merged: dict) -> tuple[dict, dict]:
+    """Validate submitted fields; returns (cleaned values, errors by field)."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for name, value in changes.items():
+        if name in TEXT_FIELDS:
+            cleaned[name], error = _clean_text(name, value)
+            if error:
+                errors[name] = error
+        elif name in BOOL_FIELDS:
+            if not isinstance(value, bool):
+                errors[name] = "Must be true or false."
+            cleaned[name] = bool(value)
+        elif name in FEE_FIELDS:
+            cleaned[name] = _clean_fee(name, value, errors)
+        elif name == "provider_type":
+            cleaned[name] = _provider_type(value)
+            if cleaned[name] is None:
+                errors[name] = "Choose the type of clinician."
+        elif name == "offices":
+            cleaned[name] = _clean_offices(value, errors)
+        elif name == "licenses":
+            cleaned[name] = _clean_licenses(value, errors)
+        elif name in LIST_FIELDS:
+            cleaned[name] = _clean_slugs(name, value, errors)
+        else:
+            errors[name] = "This field cannot be changed here."
+    # Rules across fields, on the listing as it would be after the save.
+    after = {**merged, **{k: v for k, v in cleaned.items() if k in (*FEE_FIELDS, *BOOL_FIELDS)}}
+    offices = cleaned.get("offices", merged.get("offices", []))
+    licenses = cleaned.get("licenses", merged.get("licenses", []))
+    if after.get("fee_min") is not None and after.get("fee_max") is not None and after["fee_min"] > after["fee_max"]:
+        errors.setdefault("fee_max", "The highest fee cannot be lower than the lowest fee.")
+    if after.get("in_person") and not offices:
+        errors.setdefault("offices", "Add an office address, or untick “Sees people in person”.")
+    if after.get("telehealth") and not licenses:
+        errors.setdefault("licenses", "Add the states you are licensed in, so people there can find your telehealth.")
+    return cleaned, errors
+
+
+def _geocode_offices(provider: Provider, offices: list[dict], geocoder: Geocoder, errors: dict) -> list[Office]:
+    """Office rows for the submitted addresses: unchanged ones keep their point, others are geocoded."""
+    existing = {tuple(getattr(o, k) or "" for k in OFFICE_KEYS): o for o in provider.offices}
+    result = []
+    for index, office in enumerate(offices):
+        key = tuple(office[k] for k in OFFICE_KEYS)
+        row = existing.pop(key, None)
+        if row is not None and row.lat is not None and row.lng is not None:
+            result.append(row)
+            continue
+        place = _locate_office(geocoder, office)
+        if place is None:
+            errors[f"offices-{index}-zip"] = (
+                "We could not find this address on the map. Check the street, city, state and ZIP code."
+            )
+            continue
+        if place.state and place.state != office["state"]:
+            errors[f"offices-{index}-zip"] = f"ZIP code {office['zip']} is in {place.state}, not {office['state']}."
+            continue
+        row = row or Office()
+        for k in OFFICE_KEYS:
+            setattr(row, k, office[k])
+        row.lat, row.lng = place.lat, place.lng
+        result.append(row)
+    return result
+
+
+def _locate_office(geocoder: Geocoder, office: dict):
+    if office["address1"]:
+        place = geocoder.locate(_office_line(office))
+        if place is not None and (not place.state or place.state == office["state"]):
+            return place
+    return geocoder.locate(office["zip"])
+
+
+def _differences(provider: Provider, version: int, submitted: dict) -> list[Difference]:
+    """What changed since `version`, from the audit log: field, current value, submitted value."""
+    current = listing_values(provider)
+    fields: list[str] = []
+    for entry in changes_since(provider.id, version):
+        for name in entry.changes:
+            if name not in fields:
+                fields.append(name)
+    if not fields:  # no audit trail for the gap: show every field where the copies differ
+        fields = [name for name in submitted if name in current and submitted[name] != current[name]]
+    differences = []
+    for name in fields:
+        theirs = current.get(name, json_value(getattr(provider, name, None)))
+        yours = submitted.get(name, theirs) if name in EDITABLE_FIELDS else None
+        differences.append(Difference(
+            name, FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
+            display_value(name, theirs), "(not in the editor)" if yours is None else display_value(name, yours),
+        ))
+    return differences
+
+
+def _comparable(name: str, value):
+    if name in LIST_FIELDS:
+        return sorted(item.slug for item in value)
+    if name == "provider_type":
+        return value.slug if value else None
+    return value
+
+
+def update_listing(user: User | None, provider_id: int, changes: dict, version, geocoder: Geocoder, *,
+                   photo: bytes | None = None, remove_photo: bool = False,
+                   now: datetime | None = None) -> Provider:
+    """Save the editor (or an API call): validate, geocode new offices, refuse a stale version, audit.
+
+    `changes` holds any subset of EDITABLE_FIELDS; `version` is the version the editor was opened at.
+    """
+    provider = require_listing_editor(user, provider_id)
+    now = now or utcnow()
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed({"version": "The listing's version is required (an integer)."})
+    if version != provider.version_id:
+        raise StaleEdit(provider.version_id, _differences(provider, version, changes))
+    current = listing_values(provider)
+    cleaned, errors = _clean(changes, current)
+    new_photo = None
+    if photo:
+        try:
+            new_photo = reencode_photo(photo)
+        except ValidationFailed as error:
+            errors.update(error.errors)
+    offices = None
+    if "offices" in cleaned and not any(key.startswith("offices") for key in errors):
+        if [tuple(o[k] for k in OFFICE_KEYS) for o in cleaned["offices"]] != [
+            tuple(o[k] for k in OFFICE_KEYS) for o in current["offices"]
+        ]:
+            offices = _geocode_offices(provider, cleaned["offices"], geocoder, errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    diff: dict[str, tuple] = {}
+    for name, value in cleaned.items():
+        if name in ("offices", "licenses"):
+            continue
+        old, new = current[name], _comparable(name, value)
+        if old != new:
+            diff[name] = (old, new)
+            setattr(provider, LIST_FIELDS[name][1] if name in LIST_FIELDS else name, value)
+    if offices is not None:
+        diff["offices"] = (current["offices"], cleaned["offices"])
+        provider.offices = offices
+    if "licenses" in cleaned and cleaned["licenses"] != current["licenses"]:
+        diff["licenses"] = (current["licenses"], cleaned["licenses"])
+        provider.licenses = [License(state=lic["state"], number=lic["number"]) for lic in cleaned["licenses"]]
+    if "accepting_new_patients" in diff:
+        # Saying whether you take new patients is a statement about today: it confirms availability.
+        diff["availability_confirmed_at"] = (provider.availability_confirmed_at, now)
+        provider.availability_confirmed_at = now
+    if new_photo is not None:
+        _store_photo(provider, *new_photo, now=now)
+        diff["photo"] = ("", "new photo")
+    elif remove_photo and provider.photo is not None:
+        provider.photo = None
+        diff["photo"] = ("photo", "")
+    if not diff:
+        return provider
+    provider.updated_at = now  # an UPDATE of the row, so that the version moves even for list-only changes
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.get(Provider, provider_id)
+        raise StaleEdit(fresh.version_id, _differences(fresh, version, changes))
+    record_change(provider, user, "edit", diff, now)
+    db.session.flush()
+    return provider
+
+
+def _store_photo(provider: Provider, data: bytes, content_type: str, now: datetime) -> None:
+    if provider.photo is None:
+        provider.photo = ProviderPhoto(content_type=content_type, data=data, updated_at=now)
+    else:
+        provider.photo.content_type, provider.photo.data, provider.photo.updated_at = content_type, data, now
+
+
+def photo_for(user: User | None, provider_id: int) -> ProviderPhoto:
+    """A listing's photo if the listing is public, or if the user may edit it."""
+    from .permissions import can_edit_listing
+    from ..models import SEARCHABLE_LISTING_STATUSES
+
+    provider = db.session.get(Provider, provider_id)
+    if provider is None or provider.photo is None:
+        raise NotFound("No photo.")
+    public = provider.listing_status in SEARCHABLE_LISTING_STATUSES and provider.active
+    if not public and not can_edit_listing(user, provider):
+        raise NotFound("No photo.")
+    return provider.photo
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+@dataclass
+class Dashboard:
+    """What a provider sees: their listings, their claims, and inquiries per listing."""
+
+    listings: list[Provider] = field(default_factory=list)
+    claims: list[ListingReview] = field(default_factory=list)
+    latest_review: dict[int, ListingReview] = field(default_factory=dict)
+    inquiries: dict[int, list] = field(default_factory=dict)
+
+
+def dashboard_for(user: User | None) -> Dashboard:
+    """The signed-in user's listings, claims (pending and decided) and inquiries."""
+    from .inquiries import inquiries_for_owner
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Log in first.")
+    listings = list(db.session.scalars(
+        select(Provider).where(Provider.owner_id == user.id).order_by(Provider.last_name, Provider.id)
+    ))
+    reviews = list(db.session.scalars(
+        select(ListingReview).where(ListingReview.requester_id == user.id).order_by(ListingReview.id.desc())
+    ))
+    latest: dict[int, ListingReview] = {}
+    for review in reviews:
+        latest.setdefault(review.provider_id, review)
+    owned = {p.id for p in listings}
+    claims = [r for r in reviews if r.kind == REVIEW_CLAIM and r.provider_id not in owned]
+    return Dashboard(listings, claims, latest, inquiries_for_owner(user, [p.id for p in listings]))
+
+
+LISTING_STATUS_TEXT = {
+    LISTING_PENDING: "Waiting for review: not shown in search yet",
+    LISTING_VERIFIED: "Verified",
+    LISTING_REJECTED: "Not approved",
+    LISTING_UNCLAIMED: "Unclaimed",
+}

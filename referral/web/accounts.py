@@ -1,0 +1,226 @@
+"""Account pages: register, confirm, log in and out, reset a password, change password and email."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from ..extensions import db, limiter
+from ..services import accounts
+from ..services.errors import Conflict, ValidationFailed
+from .auth import end_session, start_session
+from .forms.accounts import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+
+bp = Blueprint("accounts", __name__)
+
+# Where each role lands after signing in, first page that exists wins (others build those pages).
+_HOME_PATHS = {"provider": ("/dashboard",), "admin": ("/admin", "/dashboard"), "referrer": ("/referrals", "/dashboard")}
+
+
+def _limit(name: str):
+    """A rate limit on POSTs, read from configuration when the request comes."""
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+def _path_exists(path: str) -> bool:
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except RequestRedirect:  # e.g. a trailing slash: the page exists
+        return True
+    except HTTPException:
+        return False
+    return True
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A same-site path to go back to after signing in, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _home_for(user) -> str:
+    for path in _HOME_PATHS.get(user.role, ()):
+        if _path_exists(path):
+            return path
+    return url_for("accounts.account")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("RATELIMIT_REGISTER")
+def register():
+    """Create an account; known and unknown addresses end on the same "check your email" page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register(form.email.data, form.password.data, form.role.data, form.display_name.data)
+        except ValidationFailed as error:
+            form.attach_errors(error.errors, "email")
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/check-email")
+def check_email():
+    """The page after registering: look for our email."""
+    return render_template("accounts/check_email.html")
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Confirm an email address: the link shows a button, the button confirms (mail scanners only GET)."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.confirm_email(token)
+        except ValidationFailed as error:
+            return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.login")), 400
+        except Conflict as error:
+            return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.account")), 409
+        db.session.commit()
+        flash(f"Thank you: {user.email} is confirmed.", "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login():
+    """Sign in on a new session."""
+    next_path = _safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or _home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except ValidationFailed as error:
+            db.session.commit()  # a renewed confirmation link may have been queued
+            form.attach_errors(error.errors, "password")
+        else:
+            db.session.commit()  # a re-hashed password may have been stored
+            start_session(user)
+            return redirect(next_path or _home_for(user))
+    return render_template("accounts/login.html", form=form, next_path=next_path)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out: the session ends here and its cookie stops working anywhere else."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("Your session had expired; please try again.", "error")
+        return redirect(url_for("main.home"))
+    end_session()
+    db.session.commit()
+    flash("You are logged out.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_request():
+    """Ask for a password-reset link; the answer does not tell whether the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for("accounts.reset_sent"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.get("/reset/sent")
+def reset_sent():
+    """The page after asking for a reset link."""
+    return render_template("accounts/reset_sent.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_password(token: str):
+    """Choose a new password from a signed, single-use link."""
+    try:
+        accounts.user_for_reset(token)
+    except ValidationFailed as error:
+        return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.reset_request")), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except ValidationFailed as error:
+            if "token" in error.errors:
+                return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.reset_request")), 400
+            form.attach_errors(error.errors, "password")
+        else:
+            db.session.commit()
+            logout_user()  # whoever was signed in here; every session of this account is already void
+            session.clear()
+            flash("Your password is changed. Please log in with it.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """The account page: address, role, and the forms to change password and email."""
+    return _account_page(ChangePasswordForm(prefix="pw"), ChangeEmailForm(prefix="em"))
+
+
+def _account_page(password_form, email_form, status: int = 200):
+    return render_template("accounts/account.html", password_form=password_form, email_form=email_form,
+                           role_name=accounts.ROLE_NAMES.get(current_user.role, current_user.role)), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change the password; other sessions end, this one carries on."""
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as error:
+            form.attach_errors(error.errors, "new_password")
+        else:
+            db.session.commit()
+            start_session(user)
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(form, ChangeEmailForm(prefix="em"))
+
+
+@bp.post("/account/email")
+@login_required
+def change_email():
+    """Ask to move the account to another address; it changes once the link sent there is opened."""
+    form = ChangeEmailForm(prefix="em")
+    if form.validate_on_submit():
+        try:
+            accounts.request_email_change(current_user._get_current_object(), form.password.data, form.new_email.data)
+        except ValidationFailed as error:
+            form.attach_errors(error.errors, "new_email")
+        else:
+            db.session.commit()
+            flash("We have sent a link to the new address. Your email changes when you open it.", "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(ChangePasswordForm(prefix="pw"), form)

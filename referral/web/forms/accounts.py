@@ -1,0 +1,100 @@
+"""Forms for registration, sign-in, password reset and the account page.
+
+Only the shape of the input is checked here; the rules (length, format, uniqueness) live in
+services/accounts.py, whose ValidationFailed errors the views attach next to the fields.
+"""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from ...services.accounts import MIN_PASSWORD_LENGTH
+
+_PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one."
+
+
+class ServiceErrorsMixin:
+    """Attach a service's ValidationFailed errors to the fields they name."""
+
+    def attach_errors(self, errors: dict[str, str], fallback: str) -> None:
+        """Show each error next to its field (unknown names go to the fallback field)."""
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is None or not hasattr(field, "errors"):
+                field = getattr(self, fallback)
+            field.errors = list(field.errors or []) + [message]
+
+
+class LoginForm(ServiceErrorsMixin, FlaskForm):
+    """Sign in with email and password."""
+
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class RegisterForm(ServiceErrorsMixin, FlaskForm):
+    """Create an account as a provider or a referring clinician."""
+
+    role = RadioField(
+        "I am",
+        choices=[
+            SelectChoice("provider", "A clinician who wants to list my practice"),
+            SelectChoice("referrer", "A referring clinician (I send patients to others)"),
+        ],
+        default="provider",
+        validators=[InputRequired("Choose one.")],
+    )
+    display_name = StringField("Your name", validators=[Length(max=120)], render_kw={"autocomplete": "name"})
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField("Password", description=_PASSWORD_HINT,
+                             validators=[DataRequired("Choose a password.")],
+                             render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH})
+    confirm = PasswordField("Password again", validators=[DataRequired("Type the password again."),
+                                                          EqualTo("password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ResetRequestForm(ServiceErrorsMixin, FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")],
+                       render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(ServiceErrorsMixin, FlaskForm):
+    """Choose a new password from a reset link."""
+
+    password = PasswordField("New password", description=_PASSWORD_HINT,
+                             validators=[DataRequired("Choose a password.")],
+                             render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH})
+    confirm = PasswordField("New password again", validators=[DataRequired("Type the password again."),
+                                                              EqualTo("password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(ServiceErrorsMixin, FlaskForm):
+    """Change the password, knowing the current one."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", description=_PASSWORD_HINT,
+                                 validators=[DataRequired("Choose a new password.")],
+                                 render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH})
+    confirm = PasswordField("New password again", validators=[DataRequired("Type the new password again."),
+                                                              EqualTo("new_password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ChangeEmailForm(ServiceErrorsMixin, FlaskForm):
+    """Move the account to another email address (confirmed by a link sent there)."""
+
+    new_email = EmailField("New email address", validators=[DataRequired("Enter the new address."), Length(max=254)],
+                           render_kw={"autocomplete": "email"})
+    password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ConfirmForm(FlaskForm):
+    """A button that carries only the CSRF token (confirm an address, log out)."""
