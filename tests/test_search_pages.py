@@ -132,3 +132,11 @@ def test_privacy_headers(client):
     response = client.get("/search")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("url", ["/", "/search?near=10025&modality=psychodynamic", "/therapies/psychodynamic", "/check/phq-9"])
+def test_searching_sets_no_cookie(client, url, make_provider):
+    make_provider()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
