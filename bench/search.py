@@ -73,6 +73,8 @@ from referral.services.geocoding import EARTH_RADIUS_MILES, Place, distance_mile
 from referral.services.reference import load_reference_data  # noqa: E402
 from referral.services.search import (  # noqa: E402
     ASSOCIATIONS,
+    BAND_MILES,
+    DEFAULT_COUNT_CAP,
     AvailabilityRules,
     nearest_provider_ids,
     search_providers,
@@ -528,7 +530,7 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
             continue
         confirmed = row.availability_confirmed_at
         stale = 0 if confirmed is not None and confirmed >= sort_cutoff else 1
-        ranked.append((math.floor(nearest), stale, nearest, provider_id))
+        ranked.append((math.floor(nearest / BAND_MILES), stale, nearest, provider_id))
     ranked.sort()
     return [(provider_id, nearest) for _, _, nearest, provider_id in ranked[:criteria.per_page]]
 
@@ -619,9 +621,9 @@ def print_results(backend: str, results: list[PlaceResult], queries: int, naive_
               f"{percentile(r.page_cpu_ms, .5):>8.2f} "
               f"{statistics.median(r.naive_ms) if r.naive_ms else math.nan:>10,.0f} {r.naive_agrees:>5}/{naive_runs}")
     print("times in ms (wall clock; cpu = this process's CPU time, less disturbed by other load; the SQLite work"
-          " runs in-process, PostgreSQL's does not); matches = median capped count (cap 1000) over the queries;"
+          f" runs in-process, PostgreSQL's does not); matches = median capped count (cap {DEFAULT_COUNT_CAP}) over the queries;"
           " stmts(a) = SQL statements per (a) call (widening steps)")
-    print("matches within 25 mi of the place itself, per filter pair (capped at 1000):")
+    print(f"matches within 25 mi of the place itself, per filter pair (capped at {DEFAULT_COUNT_CAP}):")
     for r in results:
         print(f"  {r.label:<14} " + ", ".join(f"{k}: {v:,}" for k, v in r.pair_matches.items()))
     misses = [r.label for r in results if percentile(r.nearest_ms, .5) > TARGET_P50_MS]

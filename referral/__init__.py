@@ -13,6 +13,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -21,6 +22,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_commands(app)
     register_console_mail(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    """Integers in URLs are row ids: larger than a database integer can hold means no such row (404)."""
+    from werkzeug.routing import IntegerConverter
+
+    class RowIdConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register_extensions(app: Flask) -> None:

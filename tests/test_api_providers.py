@@ -61,3 +61,8 @@ def test_one_provider_in_full(client, make_provider):
 def test_unknown_provider_is_a_404_in_json(client):
     response = client.get("/api/v1/providers/424242")
     assert response.status_code == 404 and "error" in response.get_json()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/providers/99999999999999999999", "/providers/2147483648"])
+def test_ids_beyond_a_database_integer_are_not_found(client, url):
+    assert client.get(url).status_code == 404

@@ -144,10 +144,10 @@ def test_accepting_threshold_with_a_frozen_clock(make_provider, fake_geocoder):
 
 
 def test_long_unconfirmed_listings_sort_after_confirmed_ones_at_equal_relevance(make_provider, fake_geocoder):
-    # Both within the same mile band: the long-unconfirmed one comes second though it is nearer.
-    make_provider(last_name="OldButNear", offices=[office_at(2.1)], confirmed_days_ago=200)
-    make_provider(last_name="Confirmed", offices=[office_at(2.6)], confirmed_days_ago=5)
-    make_provider(last_name="NextBand", offices=[office_at(3.5)], confirmed_days_ago=5)
+    # Both within the same half-mile band: the long-unconfirmed one comes second though it is nearer.
+    make_provider(last_name="OldButNear", offices=[office_at(2.05)], confirmed_days_ago=200)
+    make_provider(last_name="Confirmed", offices=[office_at(2.4)], confirmed_days_ago=5)
+    make_provider(last_name="NextBand", offices=[office_at(2.6)], confirmed_days_ago=5)
     assert names(run(fake_geocoder, near="10025")) == ["Confirmed", "OldButNear", "NextBand"]
     # Without a location, by name, unconfirmed last.
     assert names(search_providers(parse_search({}, fake_geocoder))) == ["Confirmed", "NextBand", "OldButNear"]

@@ -9,7 +9,7 @@ from referral.extensions import db
 from referral.models import Office, Provider, ProviderType, utcnow
 from referral.services.geocoding import EARTH_RADIUS_MILES, Place
 from referral.services.reference import get_by_slug
-from referral.services.search import nearest_provider_ids
+from referral.services.search import BAND_MILES, nearest_provider_ids
 from referral.services.search_params import SearchCriteria
 
 CENTER = (40.7975, -73.9683)
@@ -65,7 +65,7 @@ def test_widening_equals_brute_force(app, data, radius, per_page, page, provider
         d = haversine(CENTER[0], CENTER[1], row["lat"], row["lng"])
         if d <= radius and d < nearest.get(row["provider_id"], math.inf):
             nearest[row["provider_id"]] = d
-    ordered = sorted(nearest, key=lambda pid: (math.floor(nearest[pid]), stale_days[pid] > 180, nearest[pid], pid))
+    ordered = sorted(nearest, key=lambda pid: (math.floor(nearest[pid] / BAND_MILES), stale_days[pid] > 180, nearest[pid], pid))
     offset = (page - 1) * per_page
     expected = ordered[offset:offset + per_page]
 

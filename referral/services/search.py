@@ -20,15 +20,18 @@ from ..models import (
     provider_insurance,
     provider_languages,
     provider_modalities,
-    UTCDateTime,
     utcnow,
 )
+from ..models.types import UTCDateTime
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
 from .search_params import SearchCriteria
 
 MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
+# Results are ranked by distance band first: listings within the same band are equally relevant,
+# and among them those unconfirmed for long sort last. Widening radii are whole bands.
+BAND_MILES = 0.5
 # The first radius tried when looking for the nearest matches (see nearest_provider_ids).
-FIRST_RADIUS_MILES = 1
+FIRST_RADIUS_MILES = 1.0
 # Totals are counted up to this many: beyond it a count costs more than the page it describes.
 DEFAULT_COUNT_CAP = 200
 
@@ -199,7 +202,7 @@ def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, in
     """Nearest matches, best first, within a circle whose box and radius are bind parameters.
 
     Relevance is the mile band; listings unconfirmed for long sort after confirmed ones within a band.
-    The statement is built once per search and executed once per radius tried.
+    The values bound here are the current search's; _precompiled_ranked keeps the compiled text.
     """
     place = criteria.place
     distance = distance_expression(place.lat, place.lng)
@@ -217,7 +220,7 @@ def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, in
             *filters,
         )
         .group_by(Provider.id)
-        .order_by(func.floor(nearest), sort_last_key(now, rules), nearest, Provider.id)
+        .order_by(func.floor(nearest / BAND_MILES), sort_last_key(now, rules), nearest, Provider.id)
         .limit(bindparam("limit", 0, type_=Integer))
         .offset(bindparam("offset", 0, type_=Integer))
     )
@@ -290,10 +293,10 @@ def _circle(place, miles: float) -> dict:
     return {"south": south, "north": north, "west": west, "east": east, "radius": float(miles)}
 
 
-def _next_radius(miles: int, found: int, wanted: int) -> int:
-    """A larger whole-mile radius expected to hold `wanted` matches (matches grow with the area)."""
-    growth = 4.0 if found == 0 else min(4.0, max(2.0, 1.2 * math.sqrt(wanted / found)))
-    return math.ceil(miles * growth)
+def _next_radius(miles: float, found: int, wanted: int) -> float:
+    """A larger radius, in whole bands, expected to hold `wanted` matches (matches grow with the area)."""
+    growth = 4.0 if found == 0 else min(4.0, max(1.5, math.sqrt(1.2 * wanted / found)))
+    return math.ceil(miles * growth / BAND_MILES) * BAND_MILES
 
 
 def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, *, now=None,
@@ -301,9 +304,9 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
     """Ids and distances of the nearest matches within the radius, best first.
 
     Dense places are answered from a small circle: if at least offset+limit matches lie closer
-    than r whole miles, they are exactly the first offset+limit of the full search, since ordering
-    is by mile band first and everything farther lies in a later band. `widen=False` goes straight
-    to the full radius (the caller knows the matches are few).
+    than r (a whole number of bands), they are exactly the first offset+limit of the full search,
+    since ordering is by band first and everything farther lies in a later band. `widen=False`
+    goes straight to the full radius (the caller knows the matches are few).
     """
     now = now or utcnow()
     dialect = db.session.get_bind().dialect
