@@ -25,13 +25,16 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def register_url_converters(app: Flask) -> None:
-    """Integers in URLs are row ids: larger than a database integer can hold means no such row (404)."""
+    """Integers in URLs are row ids: one larger than a database integer can hold names no row (404)."""
     from werkzeug.routing import IntegerConverter
 
     class RowIdConverter(IntegerConverter):
-        def __init__(self, url_map, *args, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)
-            super().__init__(url_map, *args, **kwargs)
+        largest = 2**31 - 1
+
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            # 0 is an id no row has, so the view answers "not found" as for any unknown id.
+            return number if number <= self.largest else 0
 
     app.url_map.converters["int"] = RowIdConverter
 

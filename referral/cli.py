@@ -166,6 +166,11 @@ def import_nppes_command(path: Path, dry_run: bool, batch_size: int, report_path
         click.echo(f"The file is truncated: it ends mid-row at {stats.unit} {stats.truncated_at:,}. "
                    "Every whole row before it was imported.", err=True)
     click.echo(summary_line(stats, dry_run=dry_run))
+    if not dry_run and (stats.written.added or stats.written.updated):
+        from .database import refresh_planner_statistics
+
+        with db.engine.begin() as connection:
+            refresh_planner_statistics(connection)
     if report.written:
         click.echo(f"Rejected rows ({stats.rejected:,}) and warnings ({stats.warnings:,}): {report.path}")
     if stats.rejected:

@@ -9,7 +9,7 @@ from . import api_bp
 
 @api_bp.get("/providers.csv")
 def providers_csv():
-    """Every match of a search (up to 1000) as CSV; with page or per_page, only that page."""
+    """Every match of a search (up to the count cap, 200) as CSV; with page or per_page, only that page."""
     config = current_app.config
     criteria = parse_search(request.args, current_app.extensions["geocoder"], SearchLimits.from_config(config), strict=True)
     whole = "page" not in request.args and "per_page" not in request.args

@@ -83,8 +83,8 @@ SEARCH_PAGE = {
     "properties": {
         "results": {"type": "array", "items": ref("ProviderSummary")},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "total": {"type": "integer", "description": "Matches counted, at most 1000."},
-        "total_exact": {"type": "boolean", "description": "False when the count stopped at 1000."},
+        "total": {"type": "integer", "description": "Matches counted, at most 200 (see total_exact)."},
+        "total_exact": {"type": "boolean", "description": "False when the count stopped at its cap (200)."},
     },
 }
 
@@ -110,7 +110,7 @@ PATHS = {
             "tags": [TAG], "operationId": "exportProvidersCsv", "summary": "Search providers as CSV",
             "x-example": "/api/v1/providers.csv?near=10025&modality=psychodynamic",
             "description": "The same parameters as /api/v1/providers. Without page or per_page: every match in "
-                           "result order (at most 1000 rows); with either, only that page. One row per provider.",
+                           "result order (at most 200 rows); with either, only that page. One row per provider.",
             "parameters": SEARCH_PARAMETERS,
             "responses": {
                 "200": ok("CSV with a header row.", {"type": "string"}, "text/csv",
