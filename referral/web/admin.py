@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..services.errors import Conflict, ValidationFailed
 from ..services.listings import approve_review, pending_reviews, reject_review
 from .forms.listings import ActionForm, RejectForm
 
@@ -11,10 +11,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _render_queue(reject_form=None, rejecting_id=None, status=200):
-    try:
-        reviews = pending_reviews(current_user._get_current_object())
-    except PermissionDenied:
-        abort(403)
+    reviews = pending_reviews(current_user._get_current_object())
     return render_template("admin/reviews.html", reviews=reviews, action_form=ActionForm(),
                            reject_form=reject_form or RejectForm(), rejecting_id=rejecting_id), status
 
@@ -43,10 +40,6 @@ def approve(review_id: int):
         abort(400)
     try:
         review = approve_review(current_user._get_current_object(), review_id)
-    except PermissionDenied:
-        abort(403)
-    except NotFound:
-        abort(404)
     except Conflict as error:
         flash(error.message, "error")
         return redirect(url_for(".reviews"))
@@ -64,10 +57,6 @@ def reject(review_id: int):
         abort(400)
     try:
         review = reject_review(current_user._get_current_object(), review_id, form.reason.data or "")
-    except PermissionDenied:
-        abort(403)
-    except NotFound:
-        abort(404)
     except ValidationFailed as error:
         form.reason.errors = list(form.reason.errors or []) + [error.errors.get("reason", error.message)]
         return _render_queue(form, review_id, 400)

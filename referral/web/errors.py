@@ -1,8 +1,10 @@
-"""Error pages: HTML for pages, the JSON error shape under /api."""
+"""Error pages: HTML for pages, the JSON error shape under /api; services' NotFound and PermissionDenied as 404 and 403."""
 import logging
 
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..services.errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
 MESSAGES = {
@@ -36,6 +38,14 @@ def register(app) -> None:
         if request.path.startswith(("/fhir", "/hsds")):
             return error  # those blueprints answer in their own formats
         return _render(error.code or 500, None if error.code in MESSAGES else error.description)
+
+    @app.errorhandler(NotFound)
+    def _domain_not_found(_error: NotFound):
+        return _render(404)
+
+    @app.errorhandler(PermissionDenied)
+    def _domain_forbidden(_error: PermissionDenied):
+        return _render(403)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

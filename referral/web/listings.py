@@ -7,7 +7,7 @@ from ..extensions import db, limiter
 from ..models import ProviderType
 from ..services import availability as availability_service
 from ..services.audit import listing_history
-from ..services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..services.errors import Conflict, PermissionDenied, ValidationFailed
 from ..services.inquiries import accepts_inquiries, mark_answered, submit_inquiry
 from ..services.listings import (
     FIELD_LABELS,
@@ -115,10 +115,6 @@ def resubmit(provider_id: int):
         abort(400)
     try:
         resubmit_listing(_user(), provider_id)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
     except Conflict as error:
         flash(error.message, "error")
         return redirect(url_for(".dashboard"))
@@ -149,12 +145,7 @@ def _uploaded_photo(form: ListingForm) -> bytes | None:
 @login_required
 def edit(provider_id: int):
     """The listing editor. A save from a stale copy is refused and shows what changed meanwhile."""
-    try:
-        provider = get_listing_for_edit(_user(), provider_id)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    provider = get_listing_for_edit(_user(), provider_id)
     form = _editor_form(provider, request.method == "POST")
     differences, status = [], 200
     if request.method == "POST":
@@ -167,8 +158,6 @@ def edit(provider_id: int):
                 differences, status = error.differences, 409
                 form.version.data = str(error.current_version)  # saving again now overwrites, knowingly
                 provider = get_listing_for_edit(_user(), provider_id)
-            except PermissionDenied:
-                abort(403)
             except ValidationFailed as error:
                 form.attach_errors(error.errors)
             else:
@@ -184,12 +173,7 @@ def edit(provider_id: int):
 @login_required
 def history(provider_id: int):
     """Every change to the listing: who, when, which fields, old and new values."""
-    try:
-        provider, entries = listing_history(_user(), provider_id)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    provider, entries = listing_history(_user(), provider_id)
     return render_template("listings/history.html", provider=provider, entries=entries, display_value=display_value,
                            labels=FIELD_LABELS)
 
@@ -197,10 +181,7 @@ def history(provider_id: int):
 @bp.get("/providers/<int:provider_id>/photo")
 def photo(provider_id: int):
     """A listing's photo, served by the app itself."""
-    try:
-        stored = photo_for(current_user._get_current_object() if current_user.is_authenticated else None, provider_id)
-    except NotFound:
-        abort(404)
+    stored = photo_for(current_user._get_current_object() if current_user.is_authenticated else None, provider_id)
     response = Response(stored.data, mimetype=stored.content_type)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -214,12 +195,7 @@ def confirm_availability(provider_id: int):
     """One click on the dashboard: the listing's availability is confirmed as of today."""
     if not ActionForm().validate():
         abort(400)
-    try:
-        provider = availability_service.confirm_availability(_user(), provider_id)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    provider = availability_service.confirm_availability(_user(), provider_id)
     db.session.commit()
     flash(f"Availability confirmed for {provider.name}. Thank you.")
     if request.form.get("next") == "edit":
@@ -246,16 +222,11 @@ def confirm_availability_link(token: str):
 @limiter.limit(lambda: current_app.config["RATELIMIT_INQUIRY"])
 def send_inquiry(provider_id: int):
     """The profile's contact form: stored for the owner, who is told by email (without its content)."""
-    try:
-        provider = get_public_provider(provider_id)
-    except NotFound:
-        abort(404)
+    provider = get_public_provider(provider_id)
     form = InquiryForm()
     if form.validate():
         try:
             submit_inquiry(provider_id, form.to_data(), url_for(".dashboard", _external=True))
-        except NotFound:
-            abort(404)
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:
@@ -272,12 +243,7 @@ def inquiry_answered(inquiry_id: int):
     """The owner marks an inquiry answered."""
     if not ActionForm().validate():
         abort(400)
-    try:
-        mark_answered(_user(), inquiry_id)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    mark_answered(_user(), inquiry_id)
     db.session.commit()
     flash("Marked as answered.")
     return redirect(url_for(".dashboard"))

@@ -186,8 +186,6 @@ def refer_elsewhere(public_id: str):
     """Start a new referral pre-filled from this one (after a decline or expiry)."""
     try:
         service.prefill_refer_elsewhere(_user(), public_id)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
     except Conflict as error:
         flash(error.message, "error")
         return redirect(url_for("referrals.dashboard"))
@@ -219,10 +217,7 @@ def dashboard():
 @bp.get("/referrals/<public_id>")
 def referral(public_id: str):
     """A referral with every copy (referrer, admin); a recipient goes to their own copy."""
-    try:
-        found = service.get_referral(_user(), public_id)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
+    found = service.get_referral(_user(), public_id)
     db.session.commit()  # an admin's read is audited
     if found.role == service.RECIPIENT:
         return redirect(url_for("referrals.copy", public_id=found.copies[0].public_id))
@@ -237,8 +232,6 @@ def cancel(public_id: str):
         abort(400)
     try:
         service.cancel(_user(), public_id)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -277,8 +270,6 @@ def copy(public_id: str):
     """One copy: the referral, the answer buttons, the timeline and the thread."""
     try:
         view = service.get_copy(_user(), public_id)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
     except Conflict:  # marked viewed in another tab meanwhile: show it as it is now
         db.session.rollback()
         view = service.get_copy(_user(), public_id, mark_viewed=False)
@@ -352,10 +343,7 @@ def message(public_id: str):
 
 
 def _letter_view(public_id: str, via: str):
-    try:
-        view = service.get_copy(_user(), public_id, via=via, mark_viewed=False)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
+    view = service.get_copy(_user(), public_id, via=via, mark_viewed=False)
     db.session.commit()
     return view
 
@@ -418,10 +406,7 @@ def admin_referrers():
     status = request.args.get("status", "pending")
     if status not in ("pending", "approved", "rejected"):
         status = "pending"
-    try:
-        profiles = referrers.profiles_for_review(_user(), status)
-    except PermissionDenied as error:
-        _http_error(error)
+    profiles = referrers.profiles_for_review(_user(), status)
     forms = {p.id: ProfileDecisionForm(prefix=f"p{p.id}") for p in profiles}
     return render_template("referrals/admin_referrers.html", profiles=profiles, forms=forms, status=status)
 
@@ -434,8 +419,6 @@ def admin_decide(profile_id: int):
         abort(400)
     try:
         decided = referrers.decide_profile(_user(), profile_id, form.decision.data == "approve", form.reason.data)
-    except (NotFound, PermissionDenied) as error:
-        _http_error(error)
     except ValidationFailed as error:
         db.session.rollback()
         flash(error.message, "error")
