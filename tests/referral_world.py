@@ -10,6 +10,7 @@ from referral.extensions import db
 from referral.models import REFERRER_APPROVED, ReferrerProfile, utcnow
 from referral.services import referrals as service
 
+ROLES = ["anonymous", "other_provider", "other_referrer", "recipient", "referrer", "admin"]
 PATIENT_REFERENCE = "QX-77341"
 NOTE = "Prefers late afternoons; lives with zebrafinch named Ortolan."
 FORM = {
@@ -71,3 +72,16 @@ def sent(world):
     referral = send(world)
     copy_a, copy_b = sorted(referral.copies, key=lambda c: c.provider_id != world.provider_a.id)
     return SimpleNamespace(referral=referral, a=copy_a, b=copy_b)
+
+
+@pytest.fixture
+def as_role(app, world, login):
+    """as_role(name) -> a test client signed in as that member of the world (or anonymous)."""
+
+    def client_for(name):
+        client = app.test_client()
+        if name != "anonymous":
+            login(client, getattr(world, name))
+        return client
+
+    return client_for

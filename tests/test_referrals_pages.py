@@ -7,22 +7,7 @@ from sqlalchemy import select
 from referral.extensions import db
 from referral.models import OutboxMessage, Referral, ReferralAccessLog, ReferralRecipientCopy, ReferrerProfile
 from referral.services import referrals as service
-from referral_world import FORM, NOTE, PATIENT_REFERENCE, sent, world  # noqa: F401
-
-ROLES = ["anonymous", "other_provider", "other_referrer", "recipient", "referrer", "admin"]
-
-
-@pytest.fixture
-def as_role(app, world, login):
-    """as_role(name) -> a test client signed in as that member of the world (or anonymous)."""
-
-    def client_for(name):
-        client = app.test_client()
-        if name != "anonymous":
-            login(client, getattr(world, name))
-        return client
-
-    return client_for
+from referral_world import FORM, NOTE, PATIENT_REFERENCE, ROLES, as_role, sent, world  # noqa: F401
 
 
 def _form(**changes) -> dict:
