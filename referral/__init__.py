@@ -41,7 +41,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects and set up the database engine."""
-    from .database import configure_sqlite
+    from .database import configure_sqlite, refuse_writes_when_read_only
     from .services.geocoding import make_geocoder
     from .web.auth import init_login
 
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        refuse_writes_when_read_only(engine)
     app.extensions["geocoder"] = make_geocoder(app.config)
 
 
@@ -85,12 +86,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Per-request settings: read-only transactions for safe methods, privacy headers."""
-    from .database import read_only_transaction
+    from .database import is_read_only, read_only_transaction
     from .logging_setup import install_log_filters
 
     @app.before_request
     def _mark_read_only():
-        read_only_transaction.set(request.method in ("GET", "HEAD", "OPTIONS"))
+        read_only_transaction.set(is_read_only(request.method, app.view_functions.get(request.endpoint)))
 
     @app.after_request
     def _privacy_headers(response):
@@ -131,10 +132,13 @@ def register_console_mail(app: Flask) -> None:
     """Development (MAIL_TO_CONSOLE): print queued mail after each request, no `flask send-outbox` needed."""
     if not app.config.get("MAIL_TO_CONSOLE") or app.testing:
         return
+    from .database import read_only_transaction
     from .services.mail import ConsoleTransport, deliver_outbox
 
     @app.teardown_request
     def _print_outbox(_exc):
+        if read_only_transaction.get():
+            return  # a read-only request queued no mail
         db.session.rollback()  # never commit what a request left uncommitted
         try:
             deliver_outbox(ConsoleTransport(sender=app.config["MAIL_FROM"]))

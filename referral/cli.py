@@ -3,24 +3,22 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .extensions import db
 
 
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    app.cli.add_command(seed_command)
-    app.cli.add_command(import_nppes_command)  # NPPES registry import
-    app.cli.add_command(expire_referrals_command)
-    app.cli.add_command(send_reminders_command)  # listings
-    app.cli.add_command(purge_command)  # listings (retention; other areas add purgers)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(send_outbox_command)
+    for command in (seed_command, import_nppes_command, expire_referrals_command, send_reminders_command,
+                    purge_command, create_admin_command, send_outbox_command):
+        app.cli.add_command(command)
 
 
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Load the demo directory only when no provider is listed yet.")
 @click.option("--no-demo", is_flag=True, help="Load only the reference lists.")
+@with_appcontext
 def seed_command(if_empty: bool, no_demo: bool) -> None:
     """Load the reference lists and the demo directory (idempotent)."""
     from .database import refresh_planner_statistics
@@ -34,10 +32,9 @@ def seed_command(if_empty: bool, no_demo: bool) -> None:
         click.echo("Demo directory: not loaded" + (" (directory already has providers)" if if_empty and not no_demo else ""))
         return
     added, skipped = load_demo_providers()
-    db.session.commit()
     if added:
-        with db.engine.begin() as connection:
-            refresh_planner_statistics(connection)
+        refresh_planner_statistics(db.session.connection())
+    db.session.commit()
     click.echo(f"Demo directory: {added} providers added, {skipped} already present")
 
 
@@ -45,6 +42,7 @@ def seed_command(if_empty: bool, no_demo: bool) -> None:
 @click.argument("email")
 @click.password_option("--password", help="For scripts; without it you are asked twice.",
                        confirmation_prompt="Repeat the password")
+@with_appcontext
 def create_admin_command(email: str, password: str) -> None:
     """Make a confirmed administrator account."""
     from .services.accounts import create_admin
@@ -61,6 +59,7 @@ def create_admin_command(email: str, password: str) -> None:
 
 @click.command("send-outbox")
 @click.option("--max-attempts", type=int, default=None, help="Give up on a message after this many failures (default: MAIL_MAX_ATTEMPTS).")
+@with_appcontext
 def send_outbox_command(max_attempts: int | None) -> None:
     """Deliver queued email once (console in development, SMTP otherwise); meant for cron or a loop."""
     from flask import current_app
@@ -75,6 +74,7 @@ def send_outbox_command(max_attempts: int | None) -> None:
 
 
 @click.command("send-reminders")
+@with_appcontext
 def send_reminders_command() -> None:
     """Email owners whose availability confirmation is older than AVAILABILITY_REMINDER_DAYS (run daily)."""
     from flask import current_app
@@ -89,6 +89,7 @@ def send_reminders_command() -> None:
 
 
 @click.command("purge")
+@with_appcontext
 def purge_command() -> None:
     """Erase data past its retention period (inquiries after INQUIRY_RETENTION_DAYS, ...)."""
     from flask import current_app
@@ -101,6 +102,7 @@ def purge_command() -> None:
 
 
 @click.command("expire-referrals")
+@with_appcontext
 def expire_referrals_command() -> None:
     """Expire referral copies unanswered for REFERRAL_EXPIRY_DAYS and email their referrers (meant for a daily cron)."""
     from .services.referrals import expire_overdue
@@ -118,6 +120,7 @@ def expire_referrals_command() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of rejected rows (line, NPI, reason). Default: instance/nppes-rejected-<time>.csv, "
                    "written only when a row is rejected.")
+@with_appcontext
 def import_nppes_command(path: Path, dry_run: bool, batch_size: int, report_path: Path | None) -> None:
     """Import NPPES (npidata_pfile_*.csv, the CMS .zip, or NPI Registry API JSON) as unclaimed listings."""
     import sys
@@ -169,8 +172,8 @@ def import_nppes_command(path: Path, dry_run: bool, batch_size: int, report_path
     if not dry_run and (stats.written.added or stats.written.updated):
         from .database import refresh_planner_statistics
 
-        with db.engine.begin() as connection:
-            refresh_planner_statistics(connection)
+        refresh_planner_statistics(db.session.connection())
+        db.session.commit()
     if report.written:
         click.echo(f"Rejected rows ({stats.rejected:,}) and warnings ({stats.warnings:,}): {report.path}")
     if stats.rejected:

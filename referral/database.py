@@ -1,4 +1,4 @@
-"""Engine set-up: SQLite pragmas and BEGIN IMMEDIATE write transactions, math functions fallback."""
+"""Engine set-up: read-only requests, SQLite pragmas and BEGIN IMMEDIATE write transactions, math fallback."""
 import math
 from contextvars import ContextVar
 
@@ -9,6 +9,32 @@ from sqlalchemy.engine import Engine
 # the single SQLite write lock; everything else begins with BEGIN IMMEDIATE, which takes the write
 # lock up front instead of failing to upgrade a read lock under concurrent writers.
 read_only_transaction: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+
+
+class WriteInReadOnlyTransaction(RuntimeError):
+    """A statement that changes data ran in a read-only request: the view must take a write transaction."""
+
+
+def takes_write_transaction(view):
+    """Mark a GET view that writes (an audited read, a first look): it runs in a write transaction."""
+    view.takes_write_transaction = True
+    return view
+
+
+def is_read_only(method: str, view) -> bool:
+    """Whether a request with this method, served by this view, runs in a read-only transaction."""
+    return method in SAFE_METHODS and not getattr(view, "takes_write_transaction", False)
+
+
+def refuse_writes_when_read_only(engine: Engine) -> None:
+    """Make a write in a read-only request fail loudly instead of upgrading its transaction unseen."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(_connection, _cursor, statement, _parameters, _context, _executemany):
+        if read_only_transaction.get() and statement.lstrip()[:6].upper() in _WRITE_VERBS:
+            raise WriteInReadOnlyTransaction(f"{statement.split(None, 1)[0]} in a read-only request")
 
 _MATH_FUNCTIONS = {
     "sin": math.sin,

@@ -1,14 +1,23 @@
-"""Shared fixtures: the app on SQLite and on PostgreSQL, a client, a CLI runner, factories."""
+"""Shared fixtures: one app and schema per engine for the whole run; each test inside a transaction rolled back.
+
+Requests made with the test client run as a served request does: the client refuses to run while the
+test holds an app context, so each request begins and ends its own database session and `g`. Tests
+push an app context only around direct service calls and set-up (the `app_ctx` fixture, or
+`with app.app_context():`).
+"""
 import atexit
 import os
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
 
 from config import TestingConfig
 from referral import create_app
-from referral.extensions import db
+from referral.extensions import db, limiter
 from referral.models import License, Office, Provider, ProviderType, utcnow
 from referral.services.geocoding import Place
 from referral.services.reference import get_by_slug, load_reference_data
@@ -28,7 +37,7 @@ def _drop_postgres_schema() -> None:
     engine.dispose()
 
 
-def _postgres_ready() -> str | None:
+def postgres_unavailable() -> str | None:
     """None when the test PostgreSQL answers (this run's schema made afresh), else the reason."""
     if "reason" not in _postgres_state:
         try:
@@ -40,47 +49,114 @@ def _postgres_ready() -> str | None:
             atexit.register(_drop_postgres_schema)
             _postgres_state["reason"] = None
         except Exception as error:  # any connection failure means: skip (or fail when required)
-            _postgres_state["reason"] = f"PostgreSQL not reachable at {POSTGRES_URL}: {error.__class__.__name__}"
+            _postgres_state["reason"] = f"PostgreSQL not reachable at {POSTGRES_SERVER_URL}: {error.__class__.__name__}"
     return _postgres_state["reason"]
 
 
-def _truncate_all() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-    db.session.commit()
+def skip_without_postgres() -> None:
+    """Skip the test (fail it where REQUIRE_POSTGRES=1) when PostgreSQL does not answer."""
+    reason = postgres_unavailable()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+class LifecycleClient(FlaskClient):
+    """The test client, refusing to run a request inside an app context the test still holds.
+
+    A served request starts with no app context; one inherited from the test would share its
+    database session and `g`, and hide what a real request does.
+    """
+
+    def open(self, *args, **kwargs):
+        """Run a request as a server would, or fail loudly when the test holds an app context."""
+        if has_app_context():
+            raise RuntimeError("a test made a request while holding an app context: push one only around "
+                               "direct service calls and set-up")
+        return super().open(*args, **kwargs)
+
+
+# Flask-Limiter keeps its settings on the one extension object, from the last app that set it up:
+# each test starts from the state its app was built with.
+_limiter_states: dict = {}
+
+
+def build_test_app(url: str, **overrides):
+    """A testing app on `url` with the schema and reference lists in place, committed."""
+    application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **overrides)
+    application.test_client_class = LifecycleClient
+    _limiter_states[application] = dict(vars(limiter))
+    with application.app_context():
+        db.create_all()
+        load_reference_data()
+        db.session.commit()
+    return application
+
+
+# Sessions bound to a test's connection join its outer transaction through savepoints: a commit in
+# the app releases a savepoint, and the test's rollback undoes everything.
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture(scope="session")
+def sqlite_app():
+    """The app on one in-memory SQLite database for the whole run."""
+    return build_test_app("sqlite://")
+
+
+@pytest.fixture(scope="session")
+def postgresql_app():
+    """The app on this run's PostgreSQL schema for the whole run."""
+    skip_without_postgres()
+    application = build_test_app(POSTGRES_URL)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
     """Which database engine the test runs on."""
     if request.param == "postgresql":
-        reason = _postgres_ready()
-        if reason:
-            if REQUIRE_POSTGRES:
-                pytest.fail(reason)
-            pytest.skip(reason)
+        skip_without_postgres()
     return request.param
 
 
 @pytest.fixture
-def app(backend, tmp_path):
-    """The app on a fresh database holding the reference lists, inside an app context."""
-    url = "sqlite://" if backend == "sqlite" else POSTGRES_URL
-    application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_TMP=str(tmp_path))
+def app(backend, request, tmp_path):
+    """The app of this engine, its database inside a transaction that is rolled back after the test.
+
+    No app context is pushed: requests and CLI commands make their own, as they do when served.
+    Changes a test makes to the configuration or the extensions are undone after it.
+    """
+    application = request.getfixturevalue(f"{backend}_app")
     with application.app_context():
-        db.create_all()
-        load_reference_data()
-        db.session.commit()
+        engines = db.engines  # the app's own mapping of bind key to engine
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    config, extensions = dict(application.config), dict(application.extensions)
+    vars(limiter).update(_limiter_states[application])
+    application.config["INSTANCE_TMP"] = str(tmp_path)
+    try:
         yield application
-        db.session.rollback()
-        if backend == "postgresql":
-            _truncate_all()
-        db.session.remove()
-        db.engine.dispose()
+    finally:
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+        application.config.clear()
+        application.config.update(config)
+        application.extensions.clear()
+        application.extensions.update(extensions)
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context for the whole test, for tests that call services directly and make no request."""
+    with app.app_context() as context:
+        yield context
 
 
 @pytest.fixture
@@ -93,6 +169,27 @@ def client(app):
 def runner(app):
     """A CLI runner for flask commands."""
     return app.test_cli_runner()
+
+
+@contextmanager
+def set_up(app):
+    """An app context for set-up code: the test's own where it holds one, else one that ends with the block.
+
+    Yields whether the block's session ends with it, so that what it made must be loaded to be read later.
+    """
+    if has_app_context():
+        yield False
+    else:
+        with app.app_context():
+            yield True
+
+
+def loaded(instance):
+    """Load an instance's columns and relationships, so that it can still be read after its session ends."""
+    db.session.refresh(instance)
+    for relationship in inspect(instance).mapper.relationships:
+        getattr(instance, relationship.key)
+    return instance
 
 
 class FakeGeocoder:
@@ -150,21 +247,23 @@ def make_provider(app):
             overrides["availability_confirmed_at"] = None if days is None else utcnow() - timedelta(days=days)
         values = dict(
             first_name=f"Testa{n}", last_name=f"Quillby{n:04d}", credentials="PhD",
-            provider_type=get_by_slug(ProviderType, type_slug), statement="I work with adults.",
+            statement="I work with adults.",
             accepting_new_patients=True, availability_confirmed_at=utcnow() - timedelta(days=3),
             telehealth=False, in_person=True, fee_min=150, fee_max=200, sliding_scale=False,
             phone="(212) 555-0100", source="demo",
         )
         values.update(overrides)
-        provider = Provider(**values)
-        for key, model in lists.items():
-            setattr(provider, key, [get_by_slug(model, slug) for slug in slug_lists[key]])
-        provider.offices = [Office(**{"address1": "1 Test Street", **office}) for office in offices]
-        states = licenses if licenses is not None else sorted({o["state"] for o in offices})
-        provider.licenses = [License(state=state, number=f"T{n:05d}") for state in states]
-        db.session.add(provider)
-        db.session.commit()
-        return provider
+        with set_up(app) as ends:
+            values.setdefault("provider_type", get_by_slug(ProviderType, type_slug))
+            provider = Provider(**values)
+            for key, model in lists.items():
+                setattr(provider, key, [get_by_slug(model, slug) for slug in slug_lists[key]])
+            provider.offices = [Office(**{"address1": "1 Test Street", **office}) for office in offices]
+            states = licenses if licenses is not None else sorted({o["state"] for o in offices})
+            provider.licenses = [License(state=state, number=f"T{n:05d}") for state in states]
+            db.session.add(provider)
+            db.session.commit()
+            return loaded(provider) if ends else provider
 
     return factory
 
@@ -185,17 +284,20 @@ def make_user(app):
     def factory(role: str = "provider", email: str | None = None, password: str = DEFAULT_TEST_PASSWORD,
                 confirmed: bool = True, **overrides) -> User:
         counter["n"] += 1
-        user = User(
-            email=(email or f"{role}{counter['n']}@example.org").lower(),
-            password_hash=hash_password(password),
-            role=role,
-            display_name=overrides.pop("display_name", f"Test {role.title()} {counter['n']}"),
-            email_confirmed_at=utcnow() if confirmed else None,
-            session_version=1,
-            **overrides,
-        )
-        db.session.add(user)
-        db.session.commit()
+        with set_up(app) as ends:
+            user = User(
+                email=(email or f"{role}{counter['n']}@example.org").lower(),
+                password_hash=hash_password(password),
+                role=role,
+                display_name=overrides.pop("display_name", f"Test {role.title()} {counter['n']}"),
+                email_confirmed_at=utcnow() if confirmed else None,
+                session_version=1,
+                **overrides,
+            )
+            db.session.add(user)
+            db.session.commit()
+            if ends:
+                loaded(user)
         user.test_password = password  # plain attribute, not a column: lets login() sign in as this user
         return user
 

@@ -84,7 +84,7 @@ def _export(actor) -> list[dict]:
     return rows_of("".join(lines))
 
 
-def test_directory_export_lists_every_listing_for_admins(app, directory, make_user):
+def test_directory_export_lists_every_listing_for_admins(app_ctx, directory, make_user):
     admin = make_user(role="admin")
     rows = _export(admin)
     assert list(rows[0]) == list(ADMIN_COLUMNS)
@@ -93,7 +93,7 @@ def test_directory_export_lists_every_listing_for_admins(app, directory, make_us
 
 
 @pytest.mark.parametrize("role", ["provider", "referrer", None])
-def test_directory_export_is_for_admins_only(app, directory, make_user, role):
+def test_directory_export_is_for_admins_only(app_ctx, directory, make_user, role):
     actor = make_user(role=role) if role else None
     with pytest.raises(PermissionDenied):
         directory_csv(actor, rules=AvailabilityRules(), profile_url=str)

@@ -1,6 +1,7 @@
 """GET /api/v1/providers.csv: a search as CSV, with the same parameters as /api/v1/providers."""
-from flask import Response, current_app, request, stream_with_context, url_for
+from flask import Response, current_app, request, url_for
 
+from ..streaming import stream_read_only
 from ..services.export import search_csv
 from ..services.search import AvailabilityRules
 from ..services.search_params import SearchLimits, parse_search
@@ -17,6 +18,6 @@ def providers_csv():
         criteria, rules=AvailabilityRules.from_config(config), whole=whole,
         profile_url=lambda provider_id: url_for("providers.profile", provider_id=provider_id, _external=True),
     )
-    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response = Response(stream_read_only(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="providers.csv"'
     return response

@@ -2,6 +2,7 @@
 from flask import jsonify, request
 from flask_login import current_user
 
+from ..database import takes_write_transaction
 from ..extensions import db
 from ..services import referrals as service
 from ..services.errors import ValidationFailed
@@ -52,6 +53,7 @@ def list_referrals():
 
 
 @api_bp.get("/referrals/<public_id>")
+@takes_write_transaction
 def get_referral(public_id: str):
     """One referral: every copy for the referrer and admins (audited), only their own copy for a recipient."""
     user = _signed_in()
@@ -64,6 +66,7 @@ def get_referral(public_id: str):
 
 
 @api_bp.get("/referrals/copies/<public_id>")
+@takes_write_transaction
 def get_copy(public_id: str):
     """One copy with its timeline and thread (the recipient's first read marks it viewed)."""
     user = _signed_in()

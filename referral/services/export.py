@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import ROLE_ADMIN, Provider
 from .availability import availability_of
 from .errors import PermissionDenied, ValidationFailed
-from .search import DEFAULT_COUNT_CAP, AvailabilityRules, ProviderHit, search_providers
+from .search import DEFAULT_COUNT_CAP, AvailabilityRules, ProviderHit, SearchPage, search_providers
 from .search_params import SearchCriteria
 
 SEARCH_COLUMNS = (
@@ -100,20 +100,26 @@ def search_csv(criteria: SearchCriteria, *, rules: AvailabilityRules, profile_ur
     if first.past_the_end:
         raise ValidationFailed({"page": f"page {criteria.page} is past the end ({first.pages} pages)"})
 
-    def hits() -> Iterator[ProviderHit]:
-        page, sent = first, 0
+    def rows_of(page: SearchPage) -> list[dict]:
+        return [provider_row(hit.provider, rules, profile_url(hit.provider.id), hit=hit) for hit in page.hits]
+
+    # Read now: a streamed body is sent after the session that loaded the first page has ended.
+    first_rows = rows_of(first)
+
+    def rows() -> Iterator[dict]:
+        page, batch, sent = first, first_rows, 0
         while True:
-            for hit in page.hits:
+            for row in batch:
                 if sent >= max_rows:
                     return
                 sent += 1
-                yield hit
-            if not whole or not page.hits or len(page.hits) < criteria.per_page:
+                yield row
+            if not whole or len(batch) < criteria.per_page:
                 return
             page = search_providers(criteria.with_page(page.page + 1), rules=rules)
+            batch = rows_of(page)
 
-    rows = (provider_row(h.provider, rules, profile_url(h.provider.id), hit=h) for h in hits())
-    return _lines(SEARCH_COLUMNS, rows)
+    return _lines(SEARCH_COLUMNS, rows())
 
 
 def _require_admin(actor) -> None:

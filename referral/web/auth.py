@@ -4,7 +4,7 @@ These helpers only gate pages; the authorization that matters is checked again i
 """
 from functools import wraps
 
-from flask import abort, g, session
+from flask import abort, session
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import login_manager
@@ -18,13 +18,6 @@ def init_login(app) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    @app.before_request
-    def _forget_per_request_caches():
-        # Flask-Login caches the user on g, Flask-WTF the CSRF token; g outlives a request when an
-        # app context was already pushed (the tests do that): start every request afresh.
-        g.pop("_login_user", None)
-        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 @login_manager.user_loader

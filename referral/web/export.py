@@ -1,10 +1,11 @@
 """GET /admin/export.csv: the whole directory as CSV, for admins."""
-from flask import Blueprint, Response, abort, current_app, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import utcnow
 from ..services.errors import PermissionDenied
+from ..streaming import stream_read_only
 from ..services.export import directory_csv
 from ..services.search import AvailabilityRules
 
@@ -23,7 +24,7 @@ def directory_export():
         )
     except PermissionDenied:
         abort(403)
-    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response = Response(stream_read_only(lines), mimetype="text/csv")
     filename = f"directory-{utcnow():%Y-%m-%d}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

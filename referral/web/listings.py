@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from ..database import takes_write_transaction
 from ..extensions import db, limiter
 from ..models import ProviderType
 from ..services import availability as availability_service
@@ -204,6 +205,7 @@ def confirm_availability(provider_id: int):
 
 
 @bp.get("/availability/confirm/<token>")
+@takes_write_transaction
 def confirm_availability_link(token: str):
     """The signed link from a reminder email: confirms without logging in."""
     config = current_app.config

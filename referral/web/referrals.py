@@ -6,9 +6,10 @@ Every page here answers Cache-Control: no-store. URLs carry opaque ids only, nev
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..database import takes_write_transaction
 from ..extensions import db, login_manager
 from ..models import AgeGroup, Concern, Frequency, InsurancePlan, Modality
 from ..services import referrals as service
@@ -63,8 +64,8 @@ def _http_error(error) -> None:
 @bp.app_template_global("referral_shortlist_state")
 def shortlist_state():
     """For the "Add to referral shortlist" buttons: whether the visitor may refer, and the ids on the shortlist."""
-    # Kept in the WSGI environ: once per request, however many result cards ask.
-    state = request.environ.get("referral.shortlist_state")
+    # Kept on g: once per request, however many result cards ask.
+    state = g.get("referral_shortlist_state")
     if state is None:
         user = current_user if current_user and current_user.is_authenticated else None
         state = SimpleNamespace(
@@ -72,7 +73,7 @@ def shortlist_state():
             ids=set(session.get(SHORTLIST_KEY, [])),
             limit=service.MAX_RECIPIENTS,
         )
-        request.environ["referral.shortlist_state"] = state
+        g.referral_shortlist_state = state
     return state
 
 
@@ -215,6 +216,7 @@ def dashboard():
 
 
 @bp.get("/referrals/<public_id>")
+@takes_write_transaction
 def referral(public_id: str):
     """A referral with every copy (referrer, admin); a recipient goes to their own copy."""
     found = service.get_referral(_user(), public_id)
@@ -266,6 +268,7 @@ def _copy_page(view, forms=None, message_form=None, status=200):
 
 
 @bp.get("/referrals/copies/<public_id>")
+@takes_write_transaction
 def copy(public_id: str):
     """One copy: the referral, the answer buttons, the timeline and the thread."""
     try:
@@ -349,6 +352,7 @@ def _letter_view(public_id: str, via: str):
 
 
 @bp.get("/referrals/copies/<public_id>/letter")
+@takes_write_transaction
 def letter(public_id: str):
     """The referral letter as a printable page."""
     view = _letter_view(public_id, "letter")
@@ -356,6 +360,7 @@ def letter(public_id: str):
 
 
 @bp.get("/referrals/copies/<public_id>/letter.pdf")
+@takes_write_transaction
 def letter_download(public_id: str):
     """The referral letter as a PDF download."""
     view = _letter_view(public_id, "letter.pdf")
