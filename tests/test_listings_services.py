@@ -40,7 +40,7 @@ def search_names(q: str) -> list[str]:
 
 # --- creating and claiming ---------------------------------------------------------------------
 
-def test_create_listing_is_pending_and_invisible_until_approved(app, make_user):
+def test_create_listing_is_pending_and_invisible_until_approved(app_ctx, make_user):
     provider_user, admin = make_user(), make_user(role="admin")
     provider = svc.create_listing(provider_user, {"npi": "1234567893", "first_name": "Wren", "last_name": "Okafor",
                                                   "credentials": "LCSW", "provider_type": "clinical-social-worker"})
@@ -61,14 +61,14 @@ def test_create_listing_is_pending_and_invisible_until_approved(app, make_user):
 @pytest.mark.parametrize("npi, message", [
     ("1234567890", "check digit"), ("12345", "exactly 10 digits"), ("", "Enter your 10-digit NPI"),
 ])
-def test_create_listing_refuses_bad_npi(app, make_user, npi, message):
+def test_create_listing_refuses_bad_npi(app_ctx, make_user, npi, message):
     with pytest.raises(ValidationFailed) as error:
         svc.create_listing(make_user(), {"npi": npi, "first_name": "A", "last_name": "B",
                                          "provider_type": "psychologist"})
     assert message in error.value.errors["npi"]
 
 
-def test_create_listing_refuses_an_existing_npi(app, make_user, make_provider):
+def test_create_listing_refuses_an_existing_npi(app_ctx, make_user, make_provider):
     make_provider(npi="1234567893")
     with pytest.raises(ValidationFailed) as error:
         svc.create_listing(make_user(), {"npi": "1234567893", "first_name": "A", "last_name": "B",
@@ -77,7 +77,7 @@ def test_create_listing_refuses_an_existing_npi(app, make_user, make_provider):
 
 
 @pytest.mark.parametrize("role, confirmed", [("referrer", True), ("admin", True), ("provider", False)])
-def test_only_confirmed_provider_accounts_create_or_claim(app, make_user, make_provider, role, confirmed):
+def test_only_confirmed_provider_accounts_create_or_claim(app_ctx, make_user, make_provider, role, confirmed):
     make_provider(npi="1234567893")
     user = make_user(role=role, confirmed=confirmed)
     with pytest.raises(PermissionDenied):
@@ -87,7 +87,7 @@ def test_only_confirmed_provider_accounts_create_or_claim(app, make_user, make_p
                                   "provider_type": "psychologist"})
 
 
-def test_claim_keeps_listing_public_until_approved_then_owner_gets_it(app, make_user, make_provider):
+def test_claim_keeps_listing_public_until_approved_then_owner_gets_it(app_ctx, make_user, make_provider):
     listing = make_provider(npi="1234567893", last_name="Marchetti", source="nppes")
     claimant, admin = make_user(), make_user(role="admin")
     review = svc.claim_listing(claimant, "1234 567 893", now=NOW)
@@ -103,7 +103,7 @@ def test_claim_keeps_listing_public_until_approved_then_owner_gets_it(app, make_
     assert audit[-1].action == "approve" and audit[-1].changes["owner_id"] == [None, claimant.id]
 
 
-def test_claim_refused_when_verified_owner_exists(app, make_user, make_provider):
+def test_claim_refused_when_verified_owner_exists(app_ctx, make_user, make_provider):
     owner = make_user()
     owned(make_provider, owner)
     with pytest.raises(ValidationFailed) as error:
@@ -111,7 +111,7 @@ def test_claim_refused_when_verified_owner_exists(app, make_user, make_provider)
     assert "verified owner" in error.value.errors["npi"]
 
 
-def test_claim_refuses_invalid_unknown_and_duplicate(app, make_user, make_provider):
+def test_claim_refuses_invalid_unknown_and_duplicate(app_ctx, make_user, make_provider):
     make_provider(npi="1234567893")
     user = make_user()
     with pytest.raises(ValidationFailed, match="check digit"):
@@ -123,7 +123,7 @@ def test_claim_refuses_invalid_unknown_and_duplicate(app, make_user, make_provid
         svc.claim_listing(user, "1234567893")
 
 
-def test_approving_one_claim_rejects_competing_claims(app, make_user, make_provider):
+def test_approving_one_claim_rejects_competing_claims(app_ctx, make_user, make_provider):
     make_provider(npi="1234567893")
     first, second, admin = make_user(), make_user(), make_user(role="admin")
     winner = svc.claim_listing(first, "1234567893")
@@ -134,7 +134,7 @@ def test_approving_one_claim_rejects_competing_claims(app, make_user, make_provi
         svc.approve_review(admin, loser.id)
 
 
-def test_rejecting_a_new_listing_needs_a_reason_the_provider_sees(app, make_user):
+def test_rejecting_a_new_listing_needs_a_reason_the_provider_sees(app_ctx, make_user):
     user, admin = make_user(), make_user(role="admin")
     provider = svc.create_listing(user, {"npi": "1234567893", "first_name": "A", "last_name": "Zed",
                                          "provider_type": "psychologist"})
@@ -152,7 +152,7 @@ def test_rejecting_a_new_listing_needs_a_reason_the_provider_sees(app, make_user
     assert len(svc.pending_reviews(admin)) == 1
 
 
-def test_review_queue_is_for_admins_only(app, make_user):
+def test_review_queue_is_for_admins_only(app_ctx, make_user):
     for role in ("provider", "referrer"):
         with pytest.raises(PermissionDenied):
             svc.pending_reviews(make_user(role=role))
@@ -162,7 +162,7 @@ def test_review_queue_is_for_admins_only(app, make_user):
 
 # --- the editor's save -------------------------------------------------------------------------
 
-def test_update_changes_fields_lists_offices_and_audits(app, make_user, make_provider, fake_geocoder):
+def test_update_changes_fields_lists_offices_and_audits(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner, modalities=["cbt"])
     version = provider.version_id
@@ -184,7 +184,7 @@ def test_update_changes_fields_lists_offices_and_audits(app, make_user, make_pro
     assert entry.changes["fee_min"] == [150, 90]
 
 
-def test_list_only_change_moves_the_version(app, make_user, make_provider, fake_geocoder):
+def test_list_only_change_moves_the_version(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner)
     version = provider.version_id
@@ -193,7 +193,7 @@ def test_list_only_change_moves_the_version(app, make_user, make_provider, fake_
     assert provider.version_id == version + 1
 
 
-def test_ungeocodable_office_is_refused_at_that_field(app, make_user, make_provider, fake_geocoder):
+def test_ungeocodable_office_is_refused_at_that_field(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner)
     offices = [
@@ -209,7 +209,7 @@ def test_ungeocodable_office_is_refused_at_that_field(app, make_user, make_provi
     assert db.session.get(Provider, provider.id).statement == "I work with adults."
 
 
-def test_zip_in_another_state_is_refused(app, make_user, make_provider, fake_geocoder):
+def test_zip_in_another_state_is_refused(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner)
     with pytest.raises(ValidationFailed) as error:
@@ -232,7 +232,7 @@ def test_zip_in_another_state_is_refused(app, make_user, make_provider, fake_geo
     ({"accepting_new_patients": "yes"}, "accepting_new_patients"),
     ({"owner_id": 5}, "owner_id"),
 ])
-def test_update_refuses_bad_values(app, make_user, make_provider, fake_geocoder, changes, field):
+def test_update_refuses_bad_values(app_ctx, make_user, make_provider, fake_geocoder, changes, field):
     owner = make_user()
     provider = owned(make_provider, owner)
     with pytest.raises(ValidationFailed) as error:
@@ -240,7 +240,7 @@ def test_update_refuses_bad_values(app, make_user, make_provider, fake_geocoder,
     assert field in error.value.errors
 
 
-def test_stale_save_is_refused_and_reports_what_changed(app, make_user, make_provider, fake_geocoder):
+def test_stale_save_is_refused_and_reports_what_changed(app_ctx, make_user, make_provider, fake_geocoder):
     owner, admin = make_user(), make_user(role="admin")
     provider = owned(make_provider, owner)
     opened_at = provider.version_id
@@ -257,7 +257,7 @@ def test_stale_save_is_refused_and_reports_what_changed(app, make_user, make_pro
 
 
 @pytest.mark.parametrize("role", ["anonymous", "other-provider", "referrer"])
-def test_only_owner_or_admin_may_update(app, make_user, make_provider, fake_geocoder, role):
+def test_only_owner_or_admin_may_update(app_ctx, make_user, make_provider, fake_geocoder, role):
     owner = make_user()
     provider = owned(make_provider, owner)
     user = None if role == "anonymous" else make_user(role="referrer" if role == "referrer" else "provider")
@@ -267,7 +267,7 @@ def test_only_owner_or_admin_may_update(app, make_user, make_provider, fake_geoc
         listing_history(user, provider.id)
 
 
-def test_changing_accepting_confirms_availability(app, make_user, make_provider, fake_geocoder):
+def test_changing_accepting_confirms_availability(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner, accepting_new_patients=False, confirmed_days_ago=100)
     svc.update_listing(owner, provider.id, {"accepting_new_patients": True}, provider.version_id, fake_geocoder,
@@ -288,7 +288,7 @@ def _image_bytes(fmt: str, size=(40, 30), exif: bool = False) -> bytes:
     return out.getvalue()
 
 
-def test_photo_is_reencoded_without_metadata(app, make_user, make_provider, fake_geocoder):
+def test_photo_is_reencoded_without_metadata(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner)
     original = _image_bytes("JPEG", exif=True)
@@ -304,7 +304,7 @@ def test_photo_is_reencoded_without_metadata(app, make_user, make_provider, fake
     (b"GIF89a not really", "could not be read"),
     (b"\xff" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
 ])
-def test_bad_photos_are_refused(app, make_user, make_provider, fake_geocoder, data, message):
+def test_bad_photos_are_refused(app_ctx, make_user, make_provider, fake_geocoder, data, message):
     owner = make_user()
     provider = owned(make_provider, owner)
     with pytest.raises(ValidationFailed) as error:
@@ -312,7 +312,7 @@ def test_bad_photos_are_refused(app, make_user, make_provider, fake_geocoder, da
     assert message in error.value.errors["photo"]
 
 
-def test_gif_photo_is_refused(app, make_user, make_provider, fake_geocoder):
+def test_gif_photo_is_refused(app_ctx, make_user, make_provider, fake_geocoder):
     owner = make_user()
     provider = owned(make_provider, owner)
     with pytest.raises(ValidationFailed, match="JPEG or PNG"):

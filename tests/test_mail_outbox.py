@@ -5,6 +5,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from conftest import build_test_app
 from sqlalchemy import select
 
 from referral.extensions import db
@@ -40,7 +41,7 @@ def rows() -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_each_message_is_delivered_exactly_once(app):
+def test_each_message_is_delivered_exactly_once(app_ctx):
     queue_email("a@example.org", "One", "first", kind="test.one")
     queue_email("b@example.org", "Two", "second", kind="test.two")
     db.session.commit()
@@ -57,14 +58,14 @@ def test_each_message_is_delivered_exactly_once(app):
     assert [row.sent_at for row in rows()] == [now, now]
 
 
-def test_queued_mail_is_not_sent_when_the_change_rolls_back(app):
+def test_queued_mail_is_not_sent_when_the_change_rolls_back(app_ctx):
     queue_email("a@example.org", "Never", "rolled back")
     db.session.rollback()
     transport = FakeTransport()
     assert deliver_outbox(transport).sent == 0 and transport.sent == []
 
 
-def test_a_failing_transport_retries_with_back_off_and_then_gives_up(app, caplog):
+def test_a_failing_transport_retries_with_back_off_and_then_gives_up(app_ctx, caplog):
     queue_email("patient@example.org", "New inquiry", SECRET_TEXT, kind="inquiry.new")
     db.session.commit()
     transport = FakeTransport(failures=2)
@@ -98,7 +99,7 @@ def test_a_failing_transport_retries_with_back_off_and_then_gives_up(app, caplog
     assert SECRET_TEXT not in logged and "patient@example.org" not in logged and "New inquiry" not in logged
 
 
-def test_delivery_stops_after_max_attempts(app):
+def test_delivery_stops_after_max_attempts(app_ctx):
     queue_email("a@example.org", "Doomed", "text")
     db.session.commit()
     transport = FakeTransport(failures=99)
@@ -109,7 +110,7 @@ def test_delivery_stops_after_max_attempts(app):
     assert row.attempts == 2 and row.sent_at is None and row.next_attempt_at is None
 
 
-def test_console_transport_prints_the_message(app):
+def test_console_transport_prints_the_message(app_ctx):
     message = queue_email("a@example.org", "Hello", "Line one\n\nLine two", kind="test")
     db.session.commit()
     stream = io.StringIO()
@@ -120,8 +121,9 @@ def test_console_transport_prints_the_message(app):
 
 
 def test_send_outbox_command(app, runner, monkeypatch):
-    queue_email("a@example.org", "Hello", "text", kind="test")
-    db.session.commit()
+    with app.app_context():
+        queue_email("a@example.org", "Hello", "text", kind="test")
+        db.session.commit()
 
     app.config.update(MAIL_TO_CONSOLE=False, SMTP_HOST="")
     refused = runner.invoke(args=["send-outbox"])
@@ -133,11 +135,12 @@ def test_send_outbox_command(app, runner, monkeypatch):
     assert isinstance(transport_from_config(app.config), SMTPTransport)
     result = runner.invoke(args=["send-outbox"])
     assert result.exit_code == 0 and "1 sent" in result.output
-    assert sent_over_smtp == [("mail.example.org", rows()[0].id)]
+    with app.app_context():
+        assert sent_over_smtp == [("mail.example.org", rows()[0].id)]
     assert "0 sent" in runner.invoke(args=["send-outbox"]).output
 
 
-def test_smtp_transport_speaks_smtp(app, monkeypatch):
+def test_smtp_transport_speaks_smtp(app_ctx, monkeypatch):
     calls = []
 
     class FakeSMTP:
@@ -169,19 +172,14 @@ def test_smtp_transport_speaks_smtp(app, monkeypatch):
 
 
 def test_development_prints_queued_mail_after_each_request(capsys):
-    from config import TestingConfig
-    from referral import create_app
-
-    application = create_app(TestingConfig, TESTING=False, MAIL_TO_CONSOLE=True, SQLALCHEMY_DATABASE_URI="sqlite://",
-                             PUBLIC_BASE_URL="https://directory.example.org")
+    application = build_test_app("sqlite://", TESTING=False, MAIL_TO_CONSOLE=True,
+                                 PUBLIC_BASE_URL="https://directory.example.org")
+    client = application.test_client()
+    response = client.post("/register", data={"role": "provider", "email": "dev@example.org",
+                                              "password": "a long dev password", "confirm": "a long dev password"})
+    assert response.status_code == 302
+    printed = capsys.readouterr().out
+    assert "To: dev@example.org" in printed
+    assert re.search(r"https://directory\.example\.org/confirm/\S{40,}\n", printed)  # the whole link on one line
     with application.app_context():
-        db.create_all()
-        client = application.test_client()
-        response = client.post("/register", data={"role": "provider", "email": "dev@example.org",
-                                                  "password": "a long dev password", "confirm": "a long dev password"})
-        assert response.status_code == 302
-        printed = capsys.readouterr().out
-        assert "To: dev@example.org" in printed
-        assert re.search(r"https://directory\.example\.org/confirm/\S{40,}\n", printed)  # the whole link on one line
         assert db.session.scalars(select(OutboxMessage)).one().sent_at is not None
-        db.session.remove()

@@ -30,7 +30,7 @@ READ_REFERRAL = {"anonymous": 401, "other_provider": 403, "other_referrer": 403,
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_get_referral(world, sent, as_role, role):
+def test_get_referral(app, world, sent, as_role, role):
     """The referrer and admins (audited) get every copy; the recipient only their own."""
     response = as_role(role).get(f"/api/v1/referrals/{sent.referral.public_id}")
     assert response.status_code == READ_REFERRAL[role]
@@ -42,7 +42,8 @@ def test_get_referral(world, sent, as_role, role):
         assert {c["id"] for c in body["copies"]} == expected
     else:
         assert PATIENT_REFERENCE not in response.get_data(as_text=True)
-    audited = db.session.scalar(select(db.func.count()).select_from(ReferralAccessLog).where(ReferralAccessLog.what == "api"))
+    with app.app_context():
+        audited = db.session.scalar(select(db.func.count()).select_from(ReferralAccessLog).where(ReferralAccessLog.what == "api"))
     assert audited == (1 if role == "admin" else 0)
 
 
@@ -72,12 +73,12 @@ TRANSITION_BY_ROLE = {"anonymous": 401, "other_provider": 403, "other_referrer":
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_accept_by_role(world, sent, as_role, role):
+def test_accept_by_role(app, world, sent, as_role, role):
     """Only the recipient accepts; everyone else is refused and nothing changes."""
     response = as_role(role).post(f"/api/v1/referrals/copies/{sent.a.public_id}/transitions", json={"action": "accept"})
     assert response.status_code == TRANSITION_BY_ROLE[role]
-    db.session.expire_all()
-    state = db.session.get(ReferralRecipientCopy, sent.a.id).state
+    with app.app_context():
+        state = db.session.get(ReferralRecipientCopy, sent.a.id).state
     assert state == ("accepted" if role == "recipient" else "sent")
     if role == "recipient":
         assert response.get_json()["state"] == "accepted"
@@ -97,7 +98,7 @@ def test_message_by_role(world, sent, as_role, role):
     assert response.status_code == {"referrer": 201, "recipient": 201, "anonymous": 401}.get(role, 403)
 
 
-def test_illegal_transition_is_409_with_a_clear_message(world, sent, as_role):
+def test_illegal_transition_is_409_with_a_clear_message(app, world, sent, as_role):
     """Scheduling before accepting: 409 saying why; then the legal path works."""
     client = as_role("recipient")
     path = f"/api/v1/referrals/copies/{sent.a.public_id}/transitions"
@@ -106,8 +107,8 @@ def test_illegal_transition_is_409_with_a_clear_message(world, sent, as_role):
     assert _error(response)["message"] == "Cannot schedule first appointment: this referral is sent."
     assert client.post(path, json={"action": "accept"}).status_code == 200
     assert client.post(path, json={"action": "accept"}).status_code == 409
-    db.session.expire_all()
-    assert db.session.get(ReferralRecipientCopy, sent.b.id).state == "placed_elsewhere"
+    with app.app_context():
+        assert db.session.get(ReferralRecipientCopy, sent.b.id).state == "placed_elsewhere"
 
 
 @pytest.mark.parametrize("body,parameter", [
@@ -124,10 +125,10 @@ def test_bad_input_is_400(world, sent, as_role, body, parameter):
     assert _error(response)["parameter"] == parameter
 
 
-def test_only_json_bodies_are_accepted(world, sent, as_role):
+def test_only_json_bodies_are_accepted(app, world, sent, as_role):
     """A form post (what a cross-site page could send) is refused: 400, nothing changes."""
     response = as_role("recipient").post(f"/api/v1/referrals/copies/{sent.a.public_id}/transitions",
                                          data={"action": "accept"})
     assert response.status_code == 400
-    db.session.expire_all()
-    assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "sent"
+    with app.app_context():
+        assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "sent"

@@ -4,6 +4,7 @@ import io
 from pypdf import PdfReader
 
 from referral.extensions import db
+from referral.models import Referral
 from referral.services import referrals as service
 from referral_world import NOTE, PATIENT_REFERENCE, sent, world  # noqa: F401
 
@@ -29,8 +30,8 @@ def test_pdf_opens_and_contains_the_referral(app, login, world, sent):
                      "Adults (18-64)", "zebrafinch"):
         assert expected in text, expected
     # Opening the letter is not a look at the referral: the copy stays "sent".
-    db.session.expire_all()
-    assert service.get_copy(world.referrer, sent.a.public_id).copy.state == "sent"
+    with app.app_context():
+        assert service.get_copy(world.referrer, sent.a.public_id).copy.state == "sent"
 
 
 def test_printable_letter_page(app, login, world, sent):
@@ -45,9 +46,10 @@ def test_printable_letter_page(app, login, world, sent):
 
 def test_erased_letter_says_so(app, login, world, sent):
     """After erasure the letter carries no patient field, only when they were erased."""
-    service.cancel(world.referrer, sent.referral.public_id)
-    service.erase_patient_fields(now=sent.referral.closed_at, days=0)
-    db.session.commit()
+    with app.app_context():
+        service.cancel(world.referrer, sent.referral.public_id)
+        service.erase_patient_fields(now=db.session.get(Referral, sent.referral.id).closed_at, days=0)
+        db.session.commit()
     response = _login_client(app, login, world.referrer).get(f"/referrals/copies/{sent.a.public_id}/letter.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Erased on" in text and PATIENT_REFERENCE not in text and "zebrafinch" not in text

@@ -41,7 +41,7 @@ GET_MATRIX = {
 
 @pytest.mark.parametrize("which", list(GET_MATRIX))
 @pytest.mark.parametrize("role", ROLES)
-def test_referral_pages_by_role(world, sent, as_role, which, role):
+def test_referral_pages_by_role(app, world, sent, as_role, which, role):
     """Only the referrer, the recipient and admins read a referral; anonymous visitors are sent to log in."""
     response = as_role(role).get(_page_paths(sent)[which])
     assert response.headers["Cache-Control"] == "no-store"
@@ -54,7 +54,8 @@ def test_referral_pages_by_role(world, sent, as_role, which, role):
         assert PATIENT_REFERENCE in body
     if response.status_code == 403:
         assert PATIENT_REFERENCE not in body
-    audited = db.session.scalar(select(db.func.count()).select_from(ReferralAccessLog))
+    with app.app_context():
+        audited = db.session.scalar(select(db.func.count()).select_from(ReferralAccessLog))
     assert audited == (1 if role == "admin" and response.status_code == 200 else 0)
 
 
@@ -81,25 +82,26 @@ def test_lists_show_each_user_only_their_own(world, sent, as_role, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_accept_by_role(world, sent, as_role, role):
+def test_accept_by_role(app, world, sent, as_role, role):
     """Only the recipient can accept their copy."""
     response = as_role(role).post(f"/referrals/copies/{sent.a.public_id}/actions/accept")
-    db.session.expire_all()
-    state = db.session.get(ReferralRecipientCopy, sent.a.id).state
+    with app.app_context():
+        state = db.session.get(ReferralRecipientCopy, sent.a.id).state
+        state_b = db.session.get(ReferralRecipientCopy, sent.b.id).state
     if role == "recipient":
         assert response.status_code == 302 and state == "accepted"
-        assert db.session.get(ReferralRecipientCopy, sent.b.id).state == "placed_elsewhere"
+        assert state_b == "placed_elsewhere"
     else:
         assert response.status_code == (302 if role == "anonymous" else 403)
         assert state == "sent"
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_cancel_by_role(world, sent, as_role, role):
+def test_cancel_by_role(app, world, sent, as_role, role):
     """Only the referrer can cancel the referral."""
     response = as_role(role).post(f"/referrals/{sent.referral.public_id}/cancel")
-    db.session.expire_all()
-    states = {c.state for c in db.session.get(Referral, sent.referral.id).copies}
+    with app.app_context():
+        states = {c.state for c in db.session.get(Referral, sent.referral.id).copies}
     if role == "referrer":
         assert response.status_code == 302 and states == {"cancelled"}
     else:
@@ -108,11 +110,11 @@ def test_cancel_by_role(world, sent, as_role, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_message_by_role(world, sent, as_role, role):
+def test_message_by_role(app, world, sent, as_role, role):
     """Only the two clinicians write in a copy's thread."""
     response = as_role(role).post(f"/referrals/copies/{sent.a.public_id}/messages", data={"body": "Tuesday works."})
-    db.session.expire_all()
-    count = len(db.session.get(ReferralRecipientCopy, sent.a.id).messages)
+    with app.app_context():
+        count = len(db.session.get(ReferralRecipientCopy, sent.a.id).messages)
     if role in ("referrer", "recipient"):
         assert response.status_code == 302 and count == 1
     else:
@@ -121,17 +123,18 @@ def test_message_by_role(world, sent, as_role, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_review_page_by_role(world, as_role, make_user, role):
+def test_admin_review_page_by_role(app, world, as_role, make_user, role):
     """Only admins review referrer profiles."""
     applicant = make_user(role="referrer")
-    db.session.add(ReferrerProfile(user_id=applicant.id, npi="1003000126", clinician_name="Dr Pending Person"))
-    db.session.commit()
-    profile_id = db.session.scalar(select(ReferrerProfile.id).where(ReferrerProfile.user_id == applicant.id))
+    with app.app_context():
+        db.session.add(ReferrerProfile(user_id=applicant.id, npi="1003000126", clinician_name="Dr Pending Person"))
+        db.session.commit()
+        profile_id = db.session.scalar(select(ReferrerProfile.id).where(ReferrerProfile.user_id == applicant.id))
     client = as_role(role)
     page = client.get("/admin/referrers")
     decision = client.post(f"/admin/referrers/{profile_id}/decision", data={f"p{profile_id}-decision": "approve"})
-    db.session.expire_all()
-    status = db.session.get(ReferrerProfile, profile_id).status
+    with app.app_context():
+        status = db.session.get(ReferrerProfile, profile_id).status
     if role == "admin":
         assert page.status_code == 200 and "Dr Pending Person" in page.get_data(as_text=True)
         assert decision.status_code == 302 and status == "approved"
@@ -143,14 +146,15 @@ def test_admin_review_page_by_role(world, as_role, make_user, role):
 def test_admin_rejects_with_a_reason_the_applicant_sees(world, as_role, make_user, login, app):
     """A rejection needs a reason; the applicant reads it on their profile page."""
     applicant = make_user(role="referrer")
-    db.session.add(ReferrerProfile(user_id=applicant.id, npi="1003000126", clinician_name="Dr Pending Person"))
-    db.session.commit()
-    pid = db.session.scalar(select(ReferrerProfile.id).where(ReferrerProfile.user_id == applicant.id))
+    with app.app_context():
+        db.session.add(ReferrerProfile(user_id=applicant.id, npi="1003000126", clinician_name="Dr Pending Person"))
+        db.session.commit()
+        pid = db.session.scalar(select(ReferrerProfile.id).where(ReferrerProfile.user_id == applicant.id))
     admin = as_role("admin")
     admin.post(f"/admin/referrers/{pid}/decision", data={f"p{pid}-decision": "reject", f"p{pid}-reason": ""})
-    assert db.session.get(ReferrerProfile, pid).status == "pending"
+    with app.app_context():
+        assert db.session.get(ReferrerProfile, pid).status == "pending"
     admin.post(f"/admin/referrers/{pid}/decision", data={f"p{pid}-decision": "reject", f"p{pid}-reason": "NPI belongs to a dentist."})
-    db.session.expire_all()
     client = app.test_client()
     login(client, applicant)
     assert "NPI belongs to a dentist." in client.get("/referrals/profile").get_data(as_text=True)
@@ -179,7 +183,7 @@ def test_profile_and_results_offer_the_shortlist_only_to_referrers(world, as_rol
     assert "On your referral shortlist" in client.get(f"/providers/{world.provider_a.id}").get_data(as_text=True)
 
 
-def test_send_a_referral_through_the_form(world, as_role):
+def test_send_a_referral_through_the_form(app, world, as_role):
     """Shortlist two providers, fill the form, send: two copies, two mails, the shortlist emptied."""
     client = as_role("referrer")
     _shortlist(client, world.provider_a, world.provider_b)
@@ -188,15 +192,16 @@ def test_send_a_referral_through_the_form(world, as_role):
     assert world.provider_a.name in form_page.get_data(as_text=True)
     response = client.post("/referrals/new", data=_form())
     assert response.status_code == 302
-    referral = db.session.scalar(select(Referral))
-    assert response.headers["Location"].endswith(f"/referrals/{referral.public_id}")
-    assert PATIENT_REFERENCE not in response.headers["Location"]
-    assert len(referral.copies) == 2 and referral.note == NOTE
-    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "referral.new")) == 2
+    with app.app_context():
+        referral = db.session.scalar(select(Referral))
+        assert response.headers["Location"].endswith(f"/referrals/{referral.public_id}")
+        assert PATIENT_REFERENCE not in response.headers["Location"]
+        assert len(referral.copies) == 2 and referral.note == NOTE
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "referral.new")) == 2
     assert "Your shortlist is empty" in client.get("/referrals/new").get_data(as_text=True)
 
 
-def test_a_refused_form_keeps_what_was_typed(world, as_role):
+def test_a_refused_form_keeps_what_was_typed(app, world, as_role):
     """A full name as the reference: the error sits next to the field; every typed value is still there."""
     client = as_role("referrer")
     _shortlist(client, world.provider_a)
@@ -206,18 +211,20 @@ def test_a_refused_form_keeps_what_was_typed(world, as_role):
     assert "never their full name" in page
     assert 'value="Jane Doe"' in page and NOTE in page and 'value="10025"' in page
     assert re.search(r'value="depression"[^>]*checked|checked[^>]*value="depression"', page)
-    assert db.session.scalar(select(db.func.count()).select_from(Referral)) == 0
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Referral)) == 0
 
 
-def test_urgent_shows_crisis_guidance_instead_of_sending(world, as_role):
+def test_urgent_shows_crisis_guidance_instead_of_sending(app, world, as_role):
     """Urgent: 988 and 911 guidance, nothing sent, the form kept."""
     client = as_role("referrer")
     _shortlist(client, world.provider_a)
     page = client.post("/referrals/new", data=_form(urgency="urgent")).get_data(as_text=True)
     assert "Urgent needs are not sent" in page and 'href="tel:988"' in page and 'href="tel:911"' in page
     assert NOTE in page
-    assert db.session.scalar(select(db.func.count()).select_from(Referral)) == 0
-    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 0
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Referral)) == 0
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_refer_a_patient_is_refused_to_those_who_cannot_refer(world, as_role, make_user, login, app):
@@ -240,7 +247,7 @@ def test_shortlist_holds_at_most_five(world, as_role, make_provider, make_user):
     assert "Recipients (5 of 5)" in page and more[3].name not in page
 
 
-def test_recipient_answers_through_the_copy_page(world, sent, as_role):
+def test_recipient_answers_through_the_copy_page(app, world, sent, as_role):
     """Decline without a reason is refused on the page; with one it is recorded and the referrer mailed."""
     client = as_role("recipient")
     page = client.get(f"/referrals/copies/{sent.a.public_id}").get_data(as_text=True)
@@ -248,19 +255,20 @@ def test_recipient_answers_through_the_copy_page(world, sent, as_role):
     refused = client.post(f"/referrals/copies/{sent.a.public_id}/actions/decline", data={})
     assert refused.status_code == 422 and "Choose a reason" in refused.get_data(as_text=True)
     client.post(f"/referrals/copies/{sent.a.public_id}/actions/decline", data={"decline-reason": "insurance"})
-    db.session.expire_all()
-    assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "declined"
+    with app.app_context():
+        assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "declined"
     conflict = client.post(f"/referrals/copies/{sent.a.public_id}/actions/accept", follow_redirects=True)
     assert "Cannot accept: this referral is declined." in conflict.get_data(as_text=True)
     dashboard = as_role("referrer").get("/referrals").get_data(as_text=True)
     assert f"{world.provider_a.name}: declined" in dashboard and f"{world.provider_b.name}: sent" in dashboard
 
 
-def test_refer_elsewhere_opens_the_form_prefilled(world, sent, as_role):
+def test_refer_elsewhere_opens_the_form_prefilled(app, world, sent, as_role):
     """After a decline the referrer's form comes back filled in from the original."""
-    service.decline(world.recipient, sent.a.public_id, "not_a_fit")
-    service.decline(world.recipient_b, sent.b.public_id, "insurance")
-    db.session.commit()
+    with app.app_context():
+        service.decline(world.recipient, sent.a.public_id, "not_a_fit")
+        service.decline(world.recipient_b, sent.b.public_id, "insurance")
+        db.session.commit()
     client = as_role("referrer")
     dashboard = client.get("/referrals").get_data(as_text=True)
     assert f"/referrals/{sent.referral.public_id}/refer-elsewhere" in dashboard
@@ -279,8 +287,8 @@ def test_csrf_is_required_on_referral_forms(world, sent, as_role, app):
         assert client.post("/referrals/shortlist", data={"provider_id": world.provider_b.id}).status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-    db.session.expire_all()
-    assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "sent"
+    with app.app_context():
+        assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "sent"
 
 
 def test_referrer_applies_with_an_npi(world, make_user, login, app):

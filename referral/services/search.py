@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, func, not_, or_, select
@@ -226,13 +226,24 @@ def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, in
     )
 
 
+# Criteria fields that are not part of a ranked statement's cache key: each search binds their values
+# by name (see _search_values), or they only restate another field (slugs restate ids). Every other
+# field is part of the key, so a filter added to SearchCriteria can never run with another search's value.
+_BOUND_PER_SEARCH = frozenset({"place", "radius", "page", "per_page", "max_fee", "q", "slugs"})
+
+
+def _frozen(value):
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
 def _shape(criteria: SearchCriteria) -> tuple:
-    """What decides the text of a ranked statement: the filters present and their ids, not the place."""
-    return (
-        tuple(sorted(criteria.ids.items())),
-        criteria.telehealth, criteria.in_person, criteria.sliding_scale, criteria.accepting,
-        criteria.max_fee is not None, len(_keyword_patterns(criteria)),
-    )
+    """What decides the text of a ranked statement: every field not bound per search, and which of those are set."""
+    kept = tuple((f.name, _frozen(getattr(criteria, f.name))) for f in fields(criteria) if f.name not in _BOUND_PER_SEARCH)
+    return kept + (criteria.max_fee is not None, len(_keyword_patterns(criteria)))
 
 
 @dataclass(frozen=True)
@@ -248,11 +259,14 @@ _precompiled: dict[tuple, _PrecompiledSQL] = {}
 _PRECOMPILED_LIMIT = 512
 
 
-def _precompiled_ranked(criteria: SearchCriteria, now, rules, *, inclusive: bool, dialect) -> _PrecompiledSQL:
+def _precompiled_ranked(criteria: SearchCriteria, now, rules, values: dict, *, inclusive: bool,
+                        dialect) -> _PrecompiledSQL:
     """The ranked statement's SQL for this filter shape, compiled on first use.
 
-    Building and compiling the SQLAlchemy expression costs more than SQLite takes to run it, so the
-    SQL text is kept per shape and executed directly with each search's values.
+    Building and compiling the SQLAlchemy expression costs more than SQLite takes to run it (see
+    bench/statement_cache.py), so the SQL text is kept per shape and executed with each search's
+    values. A value bound per search that the statement does not bind by name would be frozen at
+    its first search's value: that is refused here.
     """
     key = (dialect.name, inclusive, _shape(criteria))
     found = _precompiled.get(key)
@@ -261,6 +275,9 @@ def _precompiled_ranked(criteria: SearchCriteria, now, rules, *, inclusive: bool
                                       inclusive=inclusive)
         named = type(dialect)(paramstyle="named") if dialect.name == "sqlite" else dialect
         compiled = statement.compile(dialect=named, compile_kwargs={"render_postcompile": True})
+        unbound = set(values) - set(compiled.params)
+        if unbound:
+            raise RuntimeError(f"the ranked search statement does not bind {sorted(unbound)} by name")
         found = _PrecompiledSQL(str(compiled), dict(compiled.params), UTCDateTime().bind_processor(dialect))
         if len(_precompiled) >= _PRECOMPILED_LIMIT:
             _precompiled.clear()
@@ -278,10 +295,14 @@ def _run_ranked(precompiled: _PrecompiledSQL, values: dict) -> list[tuple[int, f
     return [(row[0], row[1]) for row in rows]
 
 
-def _origin_values(criteria: SearchCriteria, now, rules) -> dict:
+def _search_values(criteria: SearchCriteria, now, rules) -> dict:
+    """The values of the fields bound per search (_BOUND_PER_SEARCH) and of the time, by bind parameter name."""
     place = criteria.place
-    values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat))}
-    values.update(_cutoffs(now, rules))
+    cutoffs = _cutoffs(now, rules)
+    values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat)),
+              "sort_last_cutoff": cutoffs["sort_last_cutoff"]}
+    if criteria.accepting is not None:
+        values["accepting_cutoff"] = cutoffs["accepting_cutoff"]
     if criteria.max_fee is not None:
         values["max_fee"] = criteria.max_fee
     values.update({f"q_{i}": pattern for i, pattern in enumerate(_keyword_patterns(criteria))})
@@ -310,19 +331,20 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
     """
     now = now or utcnow()
     dialect = db.session.get_bind().dialect
-    values = _origin_values(criteria, now, rules)
     wanted = offset + limit
     place = criteria.place
     miles = FIRST_RADIUS_MILES
     if widen and miles < criteria.radius:
-        partial = _precompiled_ranked(criteria, now, rules, inclusive=False, dialect=dialect)
+        values = {**_search_values(criteria, now, rules), **_circle(place, miles), "limit": wanted, "offset": 0}
+        partial = _precompiled_ranked(criteria, now, rules, values, inclusive=False, dialect=dialect)
         while miles < criteria.radius:
-            rows = _run_ranked(partial, {**values, **_circle(place, miles), "limit": wanted, "offset": 0})
+            rows = _run_ranked(partial, {**values, **_circle(place, miles)})
             if len(rows) >= wanted:
                 return rows[offset:wanted]
             miles = _next_radius(miles, len(rows), wanted)
-    full = _precompiled_ranked(criteria, now, rules, inclusive=True, dialect=dialect)
-    return _run_ranked(full, {**values, **_circle(place, criteria.radius), "limit": limit, "offset": offset})
+    values = {**_search_values(criteria, now, rules), **_circle(place, criteria.radius), "limit": limit, "offset": offset}
+    full = _precompiled_ranked(criteria, now, rules, values, inclusive=True, dialect=dialect)
+    return _run_ranked(full, values)
 
 
 def _count(query, cap: int) -> int:

@@ -1,0 +1,150 @@
+"""Every GET route of the URL map, over HTTP: no 5xx, whole bodies, and the signed-in pages reached by someone.
+
+The routes come from a `create_app()` URL map, so a new GET route is covered as soon as it exists (and
+fails here until its arguments are given realistic values below). Each route is asked for by an
+anonymous visitor and by the admin, the referrer and the recipient provider of the world; a route that
+turns the anonymous visitor away to the login page must open for at least one of them.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from config import DevelopmentConfig
+
+from .visitor import Visitor
+
+ROLES = ("admin", "referrer", "recipient")
+UNKNOWN_ID = 987_654_321
+BEYOND_INTEGER = 2**40
+_url_map = {}
+
+
+def _app():
+    if "app" not in _url_map:
+        from referral import create_app
+
+        _url_map["app"] = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI="sqlite://", MAIL_TO_CONSOLE=False)
+    return _url_map["app"]
+
+
+def get_rules():
+    """The GET rules of the app's URL map, static files aside."""
+    return sorted((rule for rule in _app().url_map.iter_rules() if "GET" in rule.methods and rule.endpoint != "static"),
+                  key=lambda rule: rule.rule)
+
+
+def pytest_generate_tests(metafunc):
+    """One test per GET rule."""
+    if "rule" in metafunc.fixturenames:
+        rules = get_rules()
+        metafunc.parametrize("rule", [rule.rule for rule in rules], ids=[rule.rule for rule in rules])
+
+
+def _first_id(visitor: Visitor, path: str, items) -> str:
+    answer = visitor.get(path)
+    assert answer.status_code == 200, f"GET {path} answered {answer.status_code}"
+    found = items(answer.json())
+    assert found, f"GET {path} found nothing"
+    return str(found[0]["id"])
+
+
+@pytest.fixture(scope="session")
+def route_values(served, world) -> dict[str, list[dict]]:
+    """Per endpoint with arguments: the argument values to visit it with (real records, and ones that do not exist)."""
+    from referral.extensions import db
+    from referral.models import Modality, Provider, User
+    from referral.services import accounts, availability
+    from referral.services.reference import all_items
+    from referral.services.screeners import INSTRUMENTS
+
+    visitor = Visitor(served.url)
+    demo_id = int(_first_id(visitor, "/api/v1/providers?near=10025", lambda body: body["results"]))
+    fhir = {kind: _first_id(visitor, f"/fhir/{kind}?_count=1", lambda body: [e["resource"] for e in body.get("entry", [])])
+            for kind in ("Practitioner", "PractitionerRole", "Location")}
+    hsds = {kind: _first_id(visitor, f"/hsds/{kind}?per_page=1", lambda body: body["contents"])
+            for kind in ("services", "organizations", "locations", "service_at_locations")}
+    with served.app.app_context():
+        modalities = [item.slug for item in all_items(Modality)]
+        spare = db.session.scalar(select(User).where(User.email == world.spare_email))
+        confirm_token, reset_token = accounts.confirmation_token(spare), accounts.reset_token(spare)
+        listing = db.session.get(Provider, world.listing_id)
+        availability_token = availability.confirmation_token(served.app.config["SECRET_KEY"], listing)
+
+    providers = [{"provider_id": pid} for pid in (demo_id, world.listing_id, UNKNOWN_ID, BEYOND_INTEGER)]
+    own_listing = [{"provider_id": world.listing_id}, {"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}]
+    referral = [{"public_id": world.referral_public_id}, {"public_id": "not-a-referral"}]
+    copy = [{"public_id": world.copy_public_id}, {"public_id": "not-a-copy"}]
+    bad_token = {"token": "not-a-valid-token"}
+
+    def records(kind: str) -> list[dict]:
+        return [{"record_id": hsds[kind]}, {"record_id": "00000000-0000-0000-0000-000000000000"}]
+
+    return {
+        "providers.profile": providers,
+        "api.get_provider": providers,
+        "listings.photo": providers,
+        "api.get_listing": own_listing,
+        "listings.edit": own_listing,
+        "listings.history": own_listing,
+        "guides.modality": [{"slug": slug} for slug in modalities] + [{"slug": "no-such-therapy"}],
+        "checks.check": [{"slug": slug} for slug in INSTRUMENTS] + [{"slug": "no-such-check"}],
+        "accounts.confirm": [{"token": confirm_token}, bad_token],
+        "accounts.reset_password": [{"token": reset_token}, bad_token],
+        "listings.confirm_availability_link": [{"token": availability_token}, bad_token],
+        "fhir.search": [{"resource_type": kind} for kind in (*fhir, "Patient")],
+        "fhir.read": [{"resource_type": kind, "resource_id": value} for kind, value in fhir.items()]
+        + [{"resource_type": "Practitioner", "resource_id": str(UNKNOWN_ID)},
+           {"resource_type": "Location", "resource_id": "not-a-number"}],
+        "fhir.unknown_path": [{"unknown": "Patient/1/_history"}],
+        "hsds.unknown_path": [{"unknown": "contacts"}, {"unknown": "services/1/extra"}],
+        "hsds.service_detail": records("services"),
+        "hsds.organization_detail": records("organizations"),
+        "hsds.location_detail": records("locations"),
+        "hsds.service_at_location_detail": records("service_at_locations"),
+        "api.get_referral": referral,
+        "referrals.referral": referral,
+        "referrals.refer_elsewhere": referral,
+        "api.get_copy": copy,
+        "referrals.copy": copy,
+        "referrals.letter": copy,
+        "referrals.letter_download": copy,
+    }
+
+
+def paths_for(rule_text: str, values: dict[str, list[dict]]) -> list[str]:
+    """The paths that visit one rule: itself when it takes no arguments, else one per set of values."""
+    app = _app()
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "GET" in r.methods)
+    if not rule.arguments:
+        return [rule.rule]
+    assert rule.endpoint in values, f"no argument values for {rule.endpoint} ({rule.rule}): add them to route_values"
+    adapter = app.url_map.bind("127.0.0.1")
+    paths = []
+    for arguments in values[rule.endpoint]:
+        path = adapter.build(rule.endpoint, arguments)
+        routed, _ = adapter.match(urlsplit(path).path, method="GET")
+        assert routed == rule.endpoint, f"{path} routes to {routed}, not {rule.endpoint}"
+        paths.append(path)
+    return paths
+
+
+def turned_away(answer) -> bool:
+    """Whether an answer sends an anonymous visitor to sign in."""
+    if answer.status_code == 401:
+        return True
+    return answer.is_redirect and urlsplit(answer.headers["Location"]).path == "/login"
+
+
+def test_get_route(rule, served, route_values, signed_in):
+    paths = paths_for(rule, route_values)
+    for path in paths:
+        anonymous = Visitor(served.url).get(path)  # no 5xx, whole body
+        answers = {role: signed_in(role).get(path) for role in ROLES}
+        if turned_away(anonymous) and path == paths[0]:
+            opened = [role for role, answer in answers.items() if answer.status_code < 400 and not turned_away(answer)]
+            assert opened, f"GET {path} needs a signed-in user but opened for none of {ROLES}: " + ", ".join(
+                f"{role} {answer.status_code}" for role, answer in answers.items())
+
