@@ -7,7 +7,10 @@ example.com, and street addresses are generic. Only the ZIP centroids are real (
 
 The output is deterministic: one seeded ``random.Random(2026)``, inputs read in sorted order,
 and ``json.dumps(indent=1, sort_keys=True, ensure_ascii=False)``. Running the script twice
-gives a byte-identical file.
+gives a byte-identical file. The attributes added later (standard fee, free consultation,
+gender, pronouns, LGBTQ+-affirming practice, ethnicities, faith, office hours) come from a
+second generator per provider, ``random.Random("2026:listing-attributes:<npi>")``, so that adding
+them changed none of the values drawn before.
 
     .venv/bin/python seed_data/generate_demo.py [output.json]
 """
@@ -221,7 +224,8 @@ def reference_slugs() -> dict[str, list[str]]:
     """Valid slugs per JSON list key, in reference-file order (duplicates removed)."""
     files = {"modalities": "modalities.csv", "frequencies": "frequencies.csv", "concerns": "conditions_icd10cm.csv",
              "insurance": "insurance_plans.csv", "languages": "languages.csv", "age_groups": "age_groups.csv",
-             "treatment_lengths": "treatment_lengths.csv", "type": "provider_types.csv"}
+             "treatment_lengths": "treatment_lengths.csv", "type": "provider_types.csv",
+             "ethnicities": "ethnicities.csv", "faiths": "faiths.csv"}
     return {key: list(dict.fromkeys(row["slug"] for row in read_csv(name))) for key, name in files.items()}
 
 
@@ -695,6 +699,255 @@ def make_provider(rng: random.Random, place: dict, pool: list[tuple[dict, float]
     return record
 
 
+# --------------------------------------------------------------------------------------------
+# Listing attributes added later (standard fee, free consultation, identity, faith, office hours).
+# They are drawn from a generator of their own, seeded per provider from the seed and the NPI, so
+# adding them left every earlier value in the file unchanged, and each provider's draws do not
+# depend on any other provider.
+# --------------------------------------------------------------------------------------------
+ATTRIBUTE_SALT = "listing-attributes"
+MASCULINE_NAMES = set("""
+Aaron Adrian Alejandro Ben Caleb Daniel David Diego Eli Ethan Felix Gabriel Henry Isaac Ivan Jacob James Jonah
+Joseph Julian Kenji Leo Malik Marcus Martin Michael Nathan Noah Omar Paul Rafael Samuel Stephen Thomas Victor
+Walter Yusuf
+""".split())
+EITHER_NAMES = {"Kai"}
+PRONOUNS = {
+    "woman": {"she/her": 88, "she/they": 12},
+    "man": {"he/him": 90, "he/they": 10},
+    "nonbinary": {"they/them": 76, "they/she": 9, "they/he": 8, "ze/zir": 4, "any pronouns": 3},
+    "another": {"they/them": 50, "ze/hir": 20, "she/they": 15, "he/they": 15},
+}
+# Share of listings that offer a free first consultation, by type.
+FREE_CONSULTATION = {"psychologist": 0.45, "clinical-social-worker": 0.58, "counselor": 0.62,
+                     "marriage-family-therapist": 0.6, "psychiatrist": 0.12, "psychiatric-nurse-practitioner": 0.25,
+                     "psychoanalyst": 0.3}
+CONSULTATION_MINUTES = {15: 56, 20: 18, 30: 24, 45: 2}
+ETHNICITY_WEIGHTS = {"white": 64, "black": 10, "hispanic-latino": 9, "asian": 8, "middle-eastern-north-african": 2.5,
+                     "multiracial": 3, "american-indian-alaska-native": 0.8, "native-hawaiian-pacific-islander": 0.4,
+                     "another": 0.3}
+# A second language, a first name or a surname part that makes a background more likely (multipliers).
+LANGUAGE_ETHNICITY = {"es": ("hispanic-latino", 6), "pt": ("hispanic-latino", 2), "zh": ("asian", 10),
+                      "ko": ("asian", 10), "vi": ("asian", 10), "tl": ("asian", 10), "ja": ("asian", 10),
+                      "hi": ("asian", 10), "ar": ("middle-eastern-north-african", 12),
+                      "fa": ("middle-eastern-north-african", 12), "ht": ("black", 10)}
+NAME_ETHNICITY = {
+    "black": {"Aisha", "Imani", "Malik", "Osei", "Adeyemi", "Okafor", "Achebe", "Mbeki", "Oduya"},
+    "hispanic-latino": {"Alejandro", "Diego", "Marisol", "Beatriz", "Carmen", "Diaz", "Castellanos", "Quintero",
+                        "Ibarra", "Reyes", "Ferreira"},
+    "asian": {"Anjali", "Priya", "Meera", "Kenji", "Nakashima", "Sato", "Tanaka"},
+    "middle-eastern-north-african": {"Omar", "Yusuf", "Farah", "Laila", "Yara", "Haddad", "Abadi"},
+}
+PLACE_ETHNICITY = {
+    "houston": {"hispanic-latino": 2, "black": 2}, "austin": {"hispanic-latino": 2}, "alpine": {"hispanic-latino": 3},
+    "los-angeles": {"hispanic-latino": 2, "asian": 1.8}, "san-francisco": {"asian": 2}, "seattle": {"asian": 1.8},
+    "atlanta": {"black": 2.5}, "washington": {"black": 2}, "chicago": {"black": 1.5, "hispanic-latino": 1.4},
+    "nyc": {"black": 1.5, "hispanic-latino": 1.5, "asian": 1.3}, "pierre": {"american-indian-alaska-native": 8},
+    "havre": {"american-indian-alaska-native": 8}, "valentine": {"american-indian-alaska-native": 6},
+    "bemidji": {"american-indian-alaska-native": 8},
+}
+FAITH_WEIGHTS = {"christian": 40, "jewish": 12, "spiritual": 12, "buddhist": 6, "muslim": 4, "hindu": 3, "sikh": 1,
+                 "another": 3, "none": 8}
+SOUTHERN_PLACES = {"nashville", "atlanta", "houston", "austin", "boise", "alpine", "cody", "elkins", "hays",
+                   "pierre", "valentine"}
+FAITH_INTEGRATED = {"christian": 0.55, "jewish": 0.3, "muslim": 0.5, "buddhist": 0.35, "hindu": 0.3, "sikh": 0.4,
+                    "spiritual": 0.4, "another": 0.35, "none": 0.0}
+AFFIRMING_PLACES = {"san-francisco": 0.15, "nyc-uws": 0.1, "nyc": 0.1, "seattle": 0.1, "portland": 0.12,
+                    "boston": 0.08, "los-angeles": 0.08, "minneapolis": 0.06, "washington": 0.05}
+WEEKDAYS = (0, 1, 2, 3, 4)
+PRESCRIBERS = ("psychiatrist", "psychiatric-nurse-practitioner")
+
+
+def attribute_rng(seed: int, npi: str) -> random.Random:
+    """The generator of one provider's later attributes (a string seed hashes the same in every run)."""
+    return random.Random(f"{seed}:{ATTRIBUTE_SALT}:{npi}")
+
+
+def standard_fee(rng: random.Random, record: dict) -> int | None:
+    """The fee of one individual session, rounded to 5, within [fee_min, fee_max] (None without fees)."""
+    low, high = record.get("fee_min"), record.get("fee_max")
+    if low is None or high is None:
+        return None
+    # With a sliding scale fee_min is the reduced floor, so the full fee sits in the upper part of the range;
+    # otherwise fee_max covers longer sessions (intake, couples, family) and the standard fee is near fee_min.
+    share = rng.triangular(0.45, 1.0, 0.75) if record["sliding_scale"] else rng.triangular(0.0, 1.0, 0.15)
+    fee = int(round((low + (high - low) * share) / 5.0)) * 5
+    return min(high, max(low, fee))
+
+
+def name_gender(rng: random.Random, first: str) -> str:
+    """The gender a first name most often goes with."""
+    if first in EITHER_NAMES:
+        return rng.choice(["woman", "man"])
+    return "man" if first in MASCULINE_NAMES else "woman"
+
+
+def identity_for(rng: random.Random, record: dict, place: dict) -> dict:
+    """Gender, pronouns, LGBTQ+-affirming practice: identity fields are optional and often left empty."""
+    likely = name_gender(rng, record["first_name"])
+    gender = None
+    if chance(rng, 0.6):
+        roll = rng.random()
+        gender = "nonbinary" if roll < 0.035 else "another" if roll < 0.045 else likely
+        if record["first_name"] in EITHER_NAMES and chance(rng, 0.2):
+            gender = "nonbinary"
+    pronouns = ""
+    if gender is not None:
+        if chance(rng, {"nonbinary": 0.9, "another": 0.6}.get(gender, 0.42)):
+            pronouns = pick_weighted(rng, PRONOUNS[gender], 1)[0]
+    elif chance(rng, 0.06):
+        pronouns = pick_weighted(rng, PRONOUNS[likely], 1)[0]
+    if gender in ("nonbinary", "another") or "gender-dysphoria" in record["concerns"]:
+        affirming = chance(rng, 0.96)
+    else:
+        p = 0.22 if record["type"] in PRESCRIBERS else 0.32 if record["type"] == "psychoanalyst" else 0.38
+        p += AFFIRMING_PLACES.get(place["key"], -0.12 if place.get("radius") is None else 0.0)
+        p += 0.3 if pronouns else 0.0
+        affirming = chance(rng, p)
+    return {"gender": gender, "pronouns": pronouns, "lgbtq_affirming": affirming}
+
+
+def name_parts(record: dict) -> set[str]:
+    """The first name and the parts of the surname."""
+    return {record["first_name"], *record["last_name"].split("-")}
+
+
+def ethnicities_for(rng: random.Random, record: dict, place: dict, order: list[str]) -> list[str]:
+    """A background for everyone, said by a minority: white clinicians state it less often than others."""
+    weights = dict(ETHNICITY_WEIGHTS)
+    if record["type"] in ("clinical-social-worker", "counselor"):
+        weights["black"] *= 1.5
+        weights["hispanic-latino"] *= 1.3
+    for slug, factor in PLACE_ETHNICITY.get(place["key"], {}).items():
+        weights[slug] *= factor
+    second = [lang for lang in record["languages"] if lang != "en"]
+    for lang in second:
+        if lang in LANGUAGE_ETHNICITY:
+            slug, factor = LANGUAGE_ETHNICITY[lang]
+            weights[slug] *= factor
+    parts = name_parts(record)
+    for slug, names in NAME_ETHNICITY.items():
+        if parts & names:
+            weights[slug] *= 6
+    background = pick_weighted(rng, weights, 2 if chance(rng, 0.07) else 1)
+    if "multiracial" in background or "another" in background:
+        background = background[:1]
+    said = 0.28 if background == ["white"] else 0.45
+    if second:
+        said += 0.1
+    if not chance(rng, said):
+        return []
+    return sorted(background, key=order.index)
+
+
+def faith_for(rng: random.Random, record: dict, place: dict) -> tuple[str | None, bool]:
+    """An optional faith, most leave it empty; faith-integrated therapy is offered mostly with a faith given."""
+    southern = place["key"] in SOUTHERN_PLACES
+    weights = dict(FAITH_WEIGHTS)
+    said = 0.13
+    if southern:
+        weights["christian"] *= 2.5
+        said = 0.24
+    if place["key"] in ("nyc", "nyc-uws"):
+        weights["jewish"] *= 2.5
+    languages = set(record["languages"])
+    if languages & {"yi", "he"}:
+        weights["jewish"] *= 15
+        said = 0.55
+    if languages & {"ar", "fa"}:
+        weights["muslim"] *= 10
+    if "hi" in languages:
+        weights["hindu"] *= 10
+    parts = name_parts(record)
+    if parts & {"Omar", "Yusuf", "Aisha", "Farah", "Haddad"}:
+        weights["muslim"] *= 5
+    if parts & {"Anjali", "Priya", "Meera"}:
+        weights["hindu"] *= 5
+    if record["type"] in PRESCRIBERS:
+        said *= 0.6
+    if not chance(rng, said):
+        return None, chance(rng, 0.03 if southern else 0.01)
+    faith = pick_weighted(rng, weights, 1)[0]
+    integrated = FAITH_INTEGRATED[faith] * (0.5 if record["type"] in PRESCRIBERS else 1.0)
+    return faith, chance(rng, integrated)
+
+
+def window(day: int, opens: int, closes: int) -> dict:
+    """One weekly window: day 0 is Monday, times in minutes after midnight."""
+    return {"day": day, "opens": opens, "closes": closes}
+
+
+def day_windows(rng: random.Random, day: int, opens: int, closes: int, lunch: bool) -> list[dict]:
+    """One working day: a single window, or a morning and an afternoon around a lunch hour."""
+    if lunch and opens < 12 * 60 and closes > 14 * 60:
+        noon = rng.choice([12 * 60, 12 * 60 + 30])
+        return [window(day, opens, noon), window(day, noon + 60, closes)]
+    return [window(day, opens, closes)]
+
+
+def office_hours(rng: random.Random, record: dict, place: dict) -> list[list[dict]]:
+    """Weekly windows for each office, in its local time (day 0 is Monday, minutes after midnight).
+
+    Telehealth-only listings keep their address but list no hours, and a few others leave them out.
+    A second office gets one to three of the working days; weekends go to the first office.
+    """
+    offices = record["offices"]
+    if not record["in_person"] or chance(rng, 0.07):
+        return [[] for _ in offices]
+    kind = record["type"]
+    rural = place.get("radius") is None
+    count = pick_weighted(rng, {5: 40, 4: 34, 3: 18, 2: 8}, 1)[0]
+    off = pick_weighted(rng, {0: 2, 1: 1, 2: 1.5, 3: 1, 4: 3}, 5 - count)
+    workdays = [day for day in WEEKDAYS if day not in off]
+    assigned = [workdays]
+    if len(offices) > 1:
+        elsewhere = sorted(rng.sample(workdays, min(len(workdays) - 1, rng.choice([1, 1, 2, 3]))))
+        assigned = [[day for day in workdays if day not in elsewhere] or workdays[:1], elsewhere]
+    early_p = 0.3 if kind == "psychoanalyst" else 0.08
+    evening_p = 0.22 if kind in PRESCRIBERS else 0.5 if kind == "psychoanalyst" else 0.42
+    if rural:
+        evening_p *= 0.6
+    result = []
+    for days in assigned:
+        opens = pick_weighted(rng, {540: 70, 600: 16, 570: 9, 630: 5}, 1)[0]
+        closes = pick_weighted(rng, {1020: 66, 960: 10, 1080: 13, 900: 5, 990: 6}, 1)[0]
+        lunch = chance(rng, 0.1)
+        early = set(rng.sample(days, rng.randint(1, len(days)))) if chance(rng, early_p) else set()
+        early_opens = pick_weighted(rng, {420: 4, 450: 2, 480: 4}, 1)[0]
+        late = set(rng.sample(days, rng.randint(1, min(3, len(days))))) if chance(rng, evening_p) else set()
+        late_closes = pick_weighted(rng, {1140: 4, 1170: 1, 1200: 4, 1260: 2}, 1)[0]
+        late_opens = rng.choice([660, 720, 780]) if chance(rng, 0.4) else None
+        windows = []
+        for day in days:
+            day_opens = early_opens if day in early else opens
+            day_closes = late_closes if day in late else closes
+            if day in late and late_opens is not None and day not in early:
+                day_opens = late_opens
+            windows += day_windows(rng, day, day_opens, day_closes, lunch and day not in late)
+        result.append(windows)
+    saturday_p = 0.08 if kind in PRESCRIBERS or rural else 0.17
+    if chance(rng, saturday_p):
+        opens = rng.choice([480, 540, 540, 600])
+        result[0].append(window(5, opens, opens + rng.choice([180, 240, 240, 300, 360])))
+        if chance(rng, 0.12):
+            result[0].append(window(6, 600, rng.choice([840, 900])))
+    return result
+
+
+def add_listing_attributes(record: dict, place: dict, seed: int, reference: dict) -> None:
+    """Add the later listing attributes to one provider record, from the provider's own generator."""
+    rng = attribute_rng(seed, record["npi"])
+    record["fee"] = standard_fee(rng, record)
+    offered = chance(rng, FREE_CONSULTATION[record["type"]])
+    record["free_consultation"] = offered
+    record["free_consultation_minutes"] = pick_weighted(rng, CONSULTATION_MINUTES, 1)[0] if offered else None
+    record.update(identity_for(rng, record, place))
+    record["ethnicities"] = ethnicities_for(rng, record, place, reference["ethnicities"])
+    record["faith"], record["faith_integrated"] = faith_for(rng, record, place)
+    for office, hours in zip(record["offices"], office_hours(rng, record, place)):
+        office["hours"] = sorted(hours, key=lambda w: (w["day"], w["opens"]))
+
+
 def type_deck(rng: random.Random, shares: dict[str, int], total: int) -> list[str]:
     """A shuffled list of provider types whose mix matches the shares (largest remainder)."""
     weight = sum(shares.values())
@@ -737,7 +990,9 @@ def build_providers(seed: int = SEED) -> tuple[list[dict], Counter]:
                 if npi not in used_npis:
                     used_npis.add(npi)
                     break
-            providers.append(make_provider(rng, place, pool, kind, npi, used_names, reference))
+            record = make_provider(rng, place, pool, kind, npi, used_names, reference)
+            add_listing_attributes(record, place, seed, reference)
+            providers.append(record)
             per_place[place["label"]] += 1
     providers.sort(key=lambda record: record["npi"])
     return providers, per_place

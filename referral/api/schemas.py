@@ -2,16 +2,20 @@
 from flask import url_for
 
 from ..models import Office, Provider
+from ..services.attribute_values import published_value
+from ..services.attributes import API, ATTRIBUTES
 from ..services.availability import availability_of
 from ..services.search import AvailabilityRules, ProviderHit, SearchPage
 
 
-def _slugs(items) -> list[str]:
-    return [item.slug for item in items]
+def attribute_fields(provider: Provider, rules: AvailabilityRules, *, summary: bool) -> dict:
+    """Every listing attribute the JSON API carries, under its output key (a result carries the summary ones)."""
+    return {attribute.output_key: published_value(provider, attribute, rules) for attribute in ATTRIBUTES
+            if API in attribute.outputs and (attribute.in_summary or not summary)}
 
 
 def office_dict(office: Office, distance: float | None = None) -> dict:
-    """One office."""
+    """One office, with its weekly hours in its local time (day 0 is Monday; minutes after midnight)."""
     data = {
         "id": office.id,
         "address1": office.address1,
@@ -21,6 +25,7 @@ def office_dict(office: Office, distance: float | None = None) -> dict:
         "zip": office.zip,
         "lat": office.lat,
         "lng": office.lng,
+        "hours": [{"day": w.day, "opens": w.opens, "closes": w.closes} for w in office.hours],
     }
     if distance is not None:
         data["distance_miles"] = round(distance, 1)
@@ -35,21 +40,10 @@ def provider_summary(hit: ProviderHit, rules: AvailabilityRules) -> dict:
         "id": provider.id,
         "name": provider.name,
         "credentials": provider.credentials,
-        "type": provider.provider_type.slug,
         "distance_miles": round(hit.distance_miles, 1) if hit.distance_miles is not None else None,
         "matched_by_telehealth": hit.via_telehealth,
-        "modalities": _slugs(provider.modalities),
-        "frequencies": _slugs(provider.frequencies),
-        "insurance": _slugs(provider.insurance_plans),
-        "languages": _slugs(provider.languages),
-        "age_groups": _slugs(provider.age_groups),
-        "accepting_new_patients": availability.accepting,
+        **attribute_fields(provider, rules, summary=True),
         "availability_confirmed_on": availability.confirmed_on.isoformat() if availability.confirmed_on else None,
-        "telehealth": provider.telehealth,
-        "in_person": provider.in_person,
-        "fee_min": provider.fee_min,
-        "fee_max": provider.fee_max,
-        "sliding_scale": provider.sliding_scale,
         "offices": [office_dict(o) for o in provider.offices],
         "url": url_for("providers.profile", provider_id=provider.id, _external=True),
     }
@@ -65,26 +59,13 @@ def provider_detail(provider: Provider, rules: AvailabilityRules) -> dict:
         "first_name": provider.first_name,
         "last_name": provider.last_name,
         "credentials": provider.credentials,
-        "type": provider.provider_type.slug,
         "taxonomy_code": provider.taxonomy_code,
         "statement": provider.statement,
         "licenses": [{"state": lic.state, "number": lic.number} for lic in provider.licenses],
-        "accepting_new_patients": availability.accepting,
+        **attribute_fields(provider, rules, summary=False),
         "listing_says_accepting": availability.claimed_accepting,
         "availability_confirmed_on": availability.confirmed_on.isoformat() if availability.confirmed_on else None,
-        "telehealth": provider.telehealth,
         "telehealth_states": provider.licensed_states if provider.telehealth else [],
-        "in_person": provider.in_person,
-        "fee_min": provider.fee_min,
-        "fee_max": provider.fee_max,
-        "sliding_scale": provider.sliding_scale,
-        "modalities": _slugs(provider.modalities),
-        "frequencies": _slugs(provider.frequencies),
-        "conditions": _slugs(provider.concerns),
-        "insurance": _slugs(provider.insurance_plans),
-        "languages": _slugs(provider.languages),
-        "age_groups": _slugs(provider.age_groups),
-        "treatment_lengths": _slugs(provider.treatment_lengths),
         "phone": provider.phone,
         "website": provider.website,
         "listing_status": provider.listing_status,

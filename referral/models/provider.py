@@ -1,13 +1,15 @@
 """Providers (listings), their offices and licenses, and the many-to-many filter tables."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .reference import (
     AgeGroup,
     Concern,
+    Ethnicity,
+    Faith,
     Frequency,
     InsurancePlan,
     Language,
@@ -45,6 +47,7 @@ provider_age_groups = _association("provider_age_groups", "age_groups", "age_gro
 provider_treatment_lengths = _association(
     "provider_treatment_lengths", "treatment_lengths", "treatment_length_id"
 )
+provider_ethnicities = _association("provider_ethnicities", "ethnicities", "ethnicity_id")
 
 
 class Provider(db.Model):
@@ -69,9 +72,19 @@ class Provider(db.Model):
     availability_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
     in_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The standard fee of one individual session; fee_min and fee_max span the other session types.
+    fee: Mapped[int | None] = mapped_column(Integer)
     fee_min: Mapped[int | None] = mapped_column(Integer)
     fee_max: Mapped[int | None] = mapped_column(Integer)
     sliding_scale: Mapped[bool] = mapped_column(Boolean, default=False)
+    free_consultation: Mapped[bool] = mapped_column(Boolean, default=False)
+    free_consultation_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Identity, each given only if the clinician chooses to.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    pronouns: Mapped[str] = mapped_column(String(40), default="")
+    lgbtq_affirming: Mapped[bool] = mapped_column(Boolean, default=False)
+    faith_id: Mapped[int | None] = mapped_column(ForeignKey("faiths.id"), index=True)
+    faith_integrated: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str] = mapped_column(String(32), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
 
@@ -111,6 +124,8 @@ class Provider(db.Model):
     treatment_lengths: Mapped[list[TreatmentLength]] = relationship(
         secondary=provider_treatment_lengths, order_by=TreatmentLength.sort_order
     )
+    ethnicities: Mapped[list[Ethnicity]] = relationship(secondary=provider_ethnicities, order_by=Ethnicity.sort_order)
+    faith: Mapped[Faith | None] = relationship()
 
     @property
     def name(self) -> str:
@@ -144,6 +159,9 @@ class Office(db.Model):
     lng: Mapped[float | None] = mapped_column(Float)
 
     provider: Mapped[Provider] = relationship(back_populates="offices")
+    hours: Mapped[list["OfficeHours"]] = relationship(
+        back_populates="office", cascade="all, delete-orphan", order_by="(OfficeHours.day, OfficeHours.opens)"
+    )
 
     @property
     def one_line(self) -> str:
@@ -165,3 +183,21 @@ class License(db.Model):
     number: Mapped[str] = mapped_column(String(40), default="")
 
     provider: Mapped[Provider] = relationship(back_populates="licenses")
+
+
+class OfficeHours(db.Model):
+    """A weekly window an office is open, in the office's local time: day 0 is Monday, times in minutes."""
+
+    __tablename__ = "office_hours"
+    __table_args__ = (
+        CheckConstraint("day BETWEEN 0 AND 6", name="day"),
+        CheckConstraint("opens >= 0 AND closes <= 1440 AND opens < closes", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    day: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[int] = mapped_column(SmallInteger)
+    closes: Mapped[int] = mapped_column(SmallInteger)
+
+    office: Mapped[Office] = relationship(back_populates="hours")

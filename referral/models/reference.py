@@ -98,3 +98,15 @@ class AgeGroup(ReferenceItem, db.Model):
     """An age group served: children, teens, adults, older adults."""
 
     __tablename__ = "age_groups"
+
+
+class Ethnicity(ReferenceItem, db.Model):
+    """A race or ethnicity a clinician may say they are (their choice, never required)."""
+
+    __tablename__ = "ethnicities"
+
+
+class Faith(ReferenceItem, db.Model):
+    """A faith a clinician may say they hold (their choice, never required)."""
+
+    __tablename__ = "faiths"

@@ -6,21 +6,23 @@ from dataclasses import replace
 from typing import Callable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import ROLE_ADMIN, Provider
+from .attribute_values import published_value
+from .attributes import ATTRIBUTES, CSV
 from .availability import availability_of
 from .errors import PermissionDenied, ValidationFailed
-from .search import DEFAULT_COUNT_CAP, AvailabilityRules, ProviderHit, SearchPage, search_providers
+from .search import DEFAULT_COUNT_CAP, AvailabilityRules, ProviderHit, SearchPage, listing_load_options, search_providers
 from .search_params import SearchCriteria
 
+# The listing attributes a CSV row carries, under their output keys (services/attributes.py).
+CSV_ATTRIBUTES = tuple(attribute for attribute in ATTRIBUTES if CSV in attribute.outputs)
 SEARCH_COLUMNS = (
-    "id", "npi", "first_name", "last_name", "credentials", "type", "taxonomy_code",
-    "accepting_new_patients", "availability_confirmed_on", "telehealth", "in_person",
-    "fee_min", "fee_max", "sliding_scale", "phone", "website",
-    "address", "city", "state", "zip", "other_offices", "licensed_states",
-    "modalities", "insurance", "languages", "age_groups", "distance_miles", "profile_url",
+    "id", "npi", "first_name", "last_name", "credentials", "taxonomy_code",
+    *(attribute.output_key for attribute in CSV_ATTRIBUTES),
+    "availability_confirmed_on", "phone", "website",
+    "address", "city", "state", "zip", "other_offices", "licensed_states", "distance_miles", "profile_url",
 )
 ADMIN_COLUMNS = SEARCH_COLUMNS[:-2] + ("listing_status", "source", "active", "owner_id", "created_at", "updated_at", "profile_url")
 SEARCH_BATCH = 100
@@ -46,8 +48,8 @@ def _cell(value) -> str | int | float:
     return value
 
 
-def _slugs(items) -> str:
-    return ";".join(item.slug for item in items)
+def _joined(value):
+    return ";".join(value) if isinstance(value, list) else value
 
 
 def provider_row(provider: Provider, rules: AvailabilityRules, profile_url: str, *, hit: ProviderHit | None = None,
@@ -58,17 +60,13 @@ def provider_row(provider: Provider, rules: AvailabilityRules, profile_url: str,
     others = [office.one_line for office in provider.offices if office is not first]
     row = {
         "id": provider.id, "npi": provider.npi, "first_name": provider.first_name, "last_name": provider.last_name,
-        "credentials": provider.credentials, "type": provider.provider_type.slug, "taxonomy_code": provider.taxonomy_code,
-        "accepting_new_patients": availability.accepting,
+        "credentials": provider.credentials, "taxonomy_code": provider.taxonomy_code,
+        **{a.output_key: _joined(published_value(provider, a, rules)) for a in CSV_ATTRIBUTES},
         "availability_confirmed_on": availability.confirmed_on.isoformat() if availability.confirmed_on else None,
-        "telehealth": provider.telehealth, "in_person": provider.in_person,
-        "fee_min": provider.fee_min, "fee_max": provider.fee_max, "sliding_scale": provider.sliding_scale,
         "phone": provider.phone, "website": provider.website,
         "address": ", ".join(p for p in (first.address1, first.address2) if p) if first else None,
         "city": first.city if first else None, "state": first.state if first else None, "zip": first.zip if first else None,
         "other_offices": " | ".join(others), "licensed_states": ";".join(provider.licensed_states),
-        "modalities": _slugs(provider.modalities), "insurance": _slugs(provider.insurance_plans),
-        "languages": _slugs(provider.languages), "age_groups": _slugs(provider.age_groups),
         "distance_miles": round(hit.distance_miles, 1) if hit and hit.distance_miles is not None else None,
         "profile_url": profile_url,
     }
@@ -136,11 +134,8 @@ def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int
         last_id = 0
         while True:
             chunk = list(db.session.scalars(
-                select(Provider).where(Provider.id > last_id).order_by(Provider.id).limit(batch).options(
-                    selectinload(Provider.offices), selectinload(Provider.licenses),
-                    selectinload(Provider.modalities), selectinload(Provider.insurance_plans),
-                    selectinload(Provider.languages), selectinload(Provider.age_groups),
-                )
+                select(Provider).where(Provider.id > last_id).order_by(Provider.id).limit(batch)
+                .options(*listing_load_options())
             ))
             if not chunk:
                 return

@@ -8,12 +8,12 @@ from ..extensions import db
 from ..models import (
     CONTACT_EMAIL,
     CONTACT_PHONE,
-    LISTING_VERIFIED,
     Inquiry,
     Provider,
     User,
     utcnow,
 )
+from .listing_rules import can_be_contacted
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .mail import queue_email
 
@@ -24,7 +24,7 @@ MAX_MESSAGE = 4000
 
 def accepts_inquiries(provider: Provider) -> bool:
     """Whether the profile shows the contact form (an owned, verified listing) instead of a phone number."""
-    return provider.owner_id is not None and provider.listing_status == LISTING_VERIFIED and provider.active
+    return can_be_contacted(provider)
 
 
 def submit_inquiry(provider_id: int, data: dict, dashboard_url: str, now: datetime | None = None) -> Inquiry | None:

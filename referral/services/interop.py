@@ -7,8 +7,9 @@ from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import SEARCHABLE_LISTING_STATUSES, Office, Provider, ProviderType, TaxonomyCode
+from ..models import Office, Provider, ProviderType, TaxonomyCode
 from .errors import NotFound
+from .listing_rules import public_clauses
 from .search import bounding_box, distance_expression
 
 # The NUCC code a listing stands for when it names no taxonomy code of its own, by provider type.
@@ -69,11 +70,6 @@ class RecordPage:
     total: int = 0
     offset: int = 0
     limit: int = 20
-
-
-def public_clauses() -> list:
-    """WHERE clauses for listings anyone may see: searchable status and active."""
-    return [Provider.listing_status.in_(SEARCHABLE_LISTING_STATUSES), Provider.active.is_(True)]
 
 
 def _escape_like(text: str) -> str:

@@ -25,62 +25,44 @@ from ..models import (
     REVIEW_PENDING,
     REVIEW_REJECTED,
     ROLE_PROVIDER,
-    AgeGroup,
-    Concern,
-    Frequency,
-    InsurancePlan,
-    Language,
     License,
     ListingReview,
-    Modality,
     Office,
+    OfficeHours,
     Provider,
     ProviderPhoto,
     ProviderType,
-    TreatmentLength,
     User,
     utcnow,
 )
+from .attribute_values import stored_value
+from .attributes import ATTRIBUTES, AVAILABILITY, EDITABLE, YES_NO
 from .audit import changes_since, json_value, record_change
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .geocoding import US_STATES, ZIP_PATTERN, Geocoder
+from .listing_rules import is_public
 from .mail import queue_email
 from .npi import normalize_npi, npi_is_valid
 from .permissions import require_listing_editor
 from .photos import reencode_photo
 
-# Editable multi-choice fields -> (reference model, Provider attribute).
-LIST_FIELDS = {
-    "modalities": (Modality, "modalities"),
-    "frequencies": (Frequency, "frequencies"),
-    "treatment_lengths": (TreatmentLength, "treatment_lengths"),
-    "concerns": (Concern, "concerns"),
-    "insurance": (InsurancePlan, "insurance_plans"),
-    "languages": (Language, "languages"),
-    "age_groups": (AgeGroup, "age_groups"),
-}
-# Editable text fields -> maximum length (required ones listed in REQUIRED_TEXT).
+# The listing attributes the editor changes, by their key (services/attributes.py).
+EDITABLE_ATTRIBUTES = {attribute.output_key: attribute for attribute in EDITABLE}
+# Editable text fields that are not listing attributes -> maximum length (required ones in REQUIRED_TEXT).
 TEXT_FIELDS = {"first_name": 80, "last_name": 80, "credentials": 80, "statement": 5000, "phone": 32, "website": 255}
 REQUIRED_TEXT = ("first_name", "last_name")
-BOOL_FIELDS = ("accepting_new_patients", "telehealth", "in_person", "sliding_scale")
-FEE_FIELDS = ("fee_min", "fee_max")
-MAX_FEE = 5000
+REQUIRED_ATTRIBUTES = ("type",)
 OFFICE_KEYS = ("address1", "address2", "city", "state", "zip")
 OFFICE_LIMITS = {"address1": 160, "address2": 160, "city": 80}
 MAX_OFFICES = 10
 MAX_LICENSES = 60
-EDITABLE_FIELDS = (
-    tuple(TEXT_FIELDS) + BOOL_FIELDS + FEE_FIELDS + ("provider_type", "offices", "licenses") + tuple(LIST_FIELDS)
-)
+MAX_WINDOWS_PER_OFFICE = 14
+EDITABLE_FIELDS = tuple(TEXT_FIELDS) + tuple(EDITABLE_ATTRIBUTES) + ("offices", "licenses")
 
 FIELD_LABELS = {
     "first_name": "First name", "last_name": "Last name", "credentials": "Credentials", "statement": "Statement",
-    "phone": "Phone", "website": "Website", "accepting_new_patients": "Accepting new patients",
-    "telehealth": "Telehealth", "in_person": "Sees people in person", "sliding_scale": "Sliding scale",
-    "fee_min": "Lowest fee", "fee_max": "Highest fee", "provider_type": "Type of clinician", "offices": "Offices",
-    "licenses": "Licensed states", "modalities": "Therapy approaches", "frequencies": "Session frequency",
-    "treatment_lengths": "Length of treatment", "concerns": "Concerns treated", "insurance": "Insurance",
-    "languages": "Languages", "age_groups": "Ages served", "photo": "Photo",
+    "phone": "Phone", "website": "Website", "offices": "Offices", "licenses": "Licensed states", "photo": "Photo",
+    **{attribute.output_key: attribute.plural if attribute.multiple else attribute.label for attribute in ATTRIBUTES},
     "availability_confirmed_at": "Availability confirmed", "listing_status": "Listing status",
     "owner_id": "Owner", "verified_at": "Verified",
 }
@@ -109,14 +91,19 @@ class StaleEdit(Conflict):
 
 # --- reading -----------------------------------------------------------------------------------
 
+def office_value(office: Office) -> dict:
+    """One office as the editor and the history hold it: its address and its weekly hours."""
+    value = {key: getattr(office, key) or "" for key in OFFICE_KEYS}
+    value["hours"] = [{"day": w.day, "opens": w.opens, "closes": w.closes} for w in office.hours]
+    return value
+
+
 def listing_values(provider: Provider) -> dict:
     """Every editable field's current value, JSON-ready (lists as slugs, offices and licenses as dicts)."""
-    values = {name: getattr(provider, name) for name in (*TEXT_FIELDS, *BOOL_FIELDS, *FEE_FIELDS)}
-    values["provider_type"] = provider.provider_type.slug if provider.provider_type else None
-    values["offices"] = [{key: getattr(office, key) or "" for key in OFFICE_KEYS} for office in provider.offices]
+    values = {name: getattr(provider, name) for name in TEXT_FIELDS}
+    values.update({key: stored_value(provider, attribute) for key, attribute in EDITABLE_ATTRIBUTES.items()})
+    values["offices"] = [office_value(office) for office in provider.offices]
     values["licenses"] = [{"state": lic.state, "number": lic.number or ""} for lic in provider.licenses]
-    for name, (_model, attribute) in LIST_FIELDS.items():
-        values[name] = sorted(item.slug for item in getattr(provider, attribute))
     return values
 
 
@@ -126,6 +113,9 @@ def display_value(field_name: str, value) -> str:
         return "(empty)"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    attribute = EDITABLE_ATTRIBUTES.get(field_name)
+    if attribute is not None and attribute.choices and isinstance(value, str):
+        return attribute.choice_label(value)
     if field_name == "offices" and isinstance(value, list):
         return "; ".join(_office_line(office) for office in value if isinstance(office, dict))
     if field_name == "licenses" and isinstance(value, list):
@@ -364,10 +354,14 @@ def _clean_text(name: str, value) -> tuple[str, str | None]:
     return value, None
 
 
-def _provider_type(slug) -> ProviderType | None:
+def _reference_item(model, slug):
     if not isinstance(slug, str) or not slug:
         return None
-    return db.session.scalar(select(ProviderType).where(ProviderType.slug == slug))
+    return db.session.scalar(select(model).where(model.slug == slug))
+
+
+def _provider_type(slug) -> ProviderType | None:
+    return _reference_item(ProviderType, slug)
 
 
 def _clean_offices(value, errors: dict) -> list[dict]:
@@ -390,8 +384,30 @@ def _clean_offices(value, errors: dict) -> list[dict]:
             errors[prefix + "state"] = "Choose the state."
         if not ZIP_PATTERN.match(office["zip"]):
             errors[prefix + "zip"] = "Enter a 5-digit ZIP code."
+        office["hours"] = _clean_hours(raw.get("hours", []), prefix + "hours", errors)
         offices.append(office)
     return offices
+
+
+def _clean_hours(value, key: str, errors: dict) -> list[dict]:
+    """Weekly windows {day 0-6, opens, closes in minutes after midnight}, each opening before it closes."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        errors[key] = "Hours must be a list of {day, opens, closes}."
+        return []
+    if len(value) > MAX_WINDOWS_PER_OFFICE:
+        errors[key] = f"List at most {MAX_WINDOWS_PER_OFFICE} opening windows per office."
+        return []
+    windows = []
+    for raw in value:
+        day, opens, closes = raw.get("day"), raw.get("opens"), raw.get("closes")
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (day, opens, closes)):
+            errors[key] = "Give each day's hours as whole minutes after midnight."
+            return []
+        if not 0 <= day <= 6 or not 0 <= opens < closes <= 1440:
+            errors[key] = "Each day's hours must open before they close, within the day."
+            return []
+        windows.append({"day": day, "opens": opens, "closes": closes})
+    return sorted(windows, key=lambda w: (w["day"], w["opens"]))
 
 
 def _clean_licenses(value, errors: dict) -> list[dict]:
@@ -415,7 +431,7 @@ def _clean_licenses(value, errors: dict) -> list[dict]:
 
 
 def _clean_slugs(name: str, value, errors: dict) -> list:
-    model = LIST_FIELDS[name][0]
+    model = EDITABLE_ATTRIBUTES[name].reference
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         errors[name] = "Must be a list of choices."
         return []
@@ -427,14 +443,44 @@ def _clean_slugs(name: str, value, errors: dict) -> list:
     return items
 
 
-def _clean_fee(name: str, value, errors: dict) -> int | None:
+def _clean_number(name: str, value, maximum: int, errors: dict) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        errors[name] = "Enter a whole number of dollars."
+        errors[name] = "Enter a whole number."
         return None
-    if not 0 <= value <= MAX_FEE:
-        errors[name] = f"Enter an amount between 0 and {MAX_FEE}."
+    if not 0 <= value <= maximum:
+        errors[name] = f"Enter a number between 0 and {maximum}."
+    return value
+
+
+def _clean_attribute(name: str, attribute, value, errors: dict):
+    """One listing attribute's submitted value, checked against what the registry says it holds."""
+    if attribute.reference is not None and attribute.multiple:
+        return _clean_slugs(name, value, errors)
+    if attribute.reference is not None:
+        item = _reference_item(attribute.reference, value)
+        if item is None and (value not in (None, "") or name in REQUIRED_ATTRIBUTES):
+            errors[name] = f"Choose the {attribute.label.lower()}." if name in REQUIRED_ATTRIBUTES else "Unknown choice."
+        return item
+    if attribute.choices:
+        if value in (None, ""):
+            return None
+        if value not in {choice.value for choice in attribute.choices}:
+            errors[name] = "Unknown choice."
+        return value
+    if attribute.filter in (YES_NO, AVAILABILITY):
+        if not isinstance(value, bool):
+            errors[name] = "Must be true or false."
+        return bool(value)
+    if attribute.maximum is not None:
+        return _clean_number(name, value, attribute.maximum, errors)
+    if not isinstance(value, str):
+        errors[name] = "Must be text."
+        return ""
+    value = " ".join(value.split())
+    if attribute.max_length is not None and len(value) > attribute.max_length:
+        errors[name] = f"Keep this under {attribute.max_length} characters."
     return value
 
 
@@ -447,30 +493,23 @@ def _clean(changes: dict, merged: dict) -> tuple[dict, dict]:
             cleaned[name], error = _clean_text(name, value)
             if error:
                 errors[name] = error
-        elif name in BOOL_FIELDS:
-            if not isinstance(value, bool):
-                errors[name] = "Must be true or false."
-            cleaned[name] = bool(value)
-        elif name in FEE_FIELDS:
-            cleaned[name] = _clean_fee(name, value, errors)
-        elif name == "provider_type":
-            cleaned[name] = _provider_type(value)
-            if cleaned[name] is None:
-                errors[name] = "Choose the type of clinician."
+        elif name in EDITABLE_ATTRIBUTES:
+            cleaned[name] = _clean_attribute(name, EDITABLE_ATTRIBUTES[name], value, errors)
         elif name == "offices":
             cleaned[name] = _clean_offices(value, errors)
         elif name == "licenses":
             cleaned[name] = _clean_licenses(value, errors)
-        elif name in LIST_FIELDS:
-            cleaned[name] = _clean_slugs(name, value, errors)
         else:
             errors[name] = "This field cannot be changed here."
     # Rules across fields, on the listing as it would be after the save.
-    after = {**merged, **{k: v for k, v in cleaned.items() if k in (*FEE_FIELDS, *BOOL_FIELDS)}}
+    scalars = {k for k, a in EDITABLE_ATTRIBUTES.items() if not a.is_list}
+    after = {**merged, **{k: v for k, v in cleaned.items() if k in scalars}}
     offices = cleaned.get("offices", merged.get("offices", []))
     licenses = cleaned.get("licenses", merged.get("licenses", []))
     if after.get("fee_min") is not None and after.get("fee_max") is not None and after["fee_min"] > after["fee_max"]:
         errors.setdefault("fee_max", "The highest fee cannot be lower than the lowest fee.")
+    if after.get("fee") is not None and not (after.get("fee_min") or 0) <= after["fee"] <= (after.get("fee_max") or after["fee"]):
+        errors.setdefault("fee", "The standard fee should lie between the lowest and the highest fee.")
     if after.get("in_person") and not offices:
         errors.setdefault("offices", "Add an office address, or untick “Sees people in person”.")
     if after.get("telehealth") and not licenses:
@@ -486,6 +525,7 @@ def _geocode_offices(provider: Provider, offices: list[dict], geocoder: Geocoder
         key = tuple(office[k] for k in OFFICE_KEYS)
         row = existing.pop(key, None)
         if row is not None and row.lat is not None and row.lng is not None:
+            _set_hours(row, office["hours"])
             result.append(row)
             continue
         place = _locate_office(geocoder, office)
@@ -501,8 +541,14 @@ def _geocode_offices(provider: Provider, offices: list[dict], geocoder: Geocoder
         for k in OFFICE_KEYS:
             setattr(row, k, office[k])
         row.lat, row.lng = place.lat, place.lng
+        _set_hours(row, office["hours"])
         result.append(row)
     return result
+
+
+def _set_hours(office: Office, windows: list[dict]) -> None:
+    if [(w.day, w.opens, w.closes) for w in office.hours] != [(w["day"], w["opens"], w["closes"]) for w in windows]:
+        office.hours = [OfficeHours(**window) for window in windows]
 
 
 def _locate_office(geocoder: Geocoder, office: dict):
@@ -535,10 +581,9 @@ def _differences(provider: Provider, version: int, submitted: dict) -> list[Diff
 
 
 def _comparable(name: str, value):
-    if name in LIST_FIELDS:
-        return sorted(item.slug for item in value)
-    if name == "provider_type":
-        return value.slug if value else None
+    attribute = EDITABLE_ATTRIBUTES.get(name)
+    if attribute is not None and attribute.reference is not None:
+        return sorted(item.slug for item in value) if attribute.multiple else (value.slug if value else None)
     return value
 
 
@@ -565,9 +610,7 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
             errors.update(error.errors)
     offices = None
     if "offices" in cleaned and not any(key.startswith("offices") for key in errors):
-        if [tuple(o[k] for k in OFFICE_KEYS) for o in cleaned["offices"]] != [
-            tuple(o[k] for k in OFFICE_KEYS) for o in current["offices"]
-        ]:
+        if cleaned["offices"] != current["offices"]:
             offices = _geocode_offices(provider, cleaned["offices"], geocoder, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -579,7 +622,7 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
         old, new = current[name], _comparable(name, value)
         if old != new:
             diff[name] = (old, new)
-            setattr(provider, LIST_FIELDS[name][1] if name in LIST_FIELDS else name, value)
+            setattr(provider, EDITABLE_ATTRIBUTES[name].column if name in EDITABLE_ATTRIBUTES else name, value)
     if offices is not None:
         diff["offices"] = (current["offices"], cleaned["offices"])
         provider.offices = offices
@@ -620,13 +663,11 @@ def _store_photo(provider: Provider, data: bytes, content_type: str, now: dateti
 def photo_for(user: User | None, provider_id: int) -> ProviderPhoto:
     """A listing's photo if the listing is public, or if the user may edit it."""
     from .permissions import can_edit_listing
-    from ..models import SEARCHABLE_LISTING_STATUSES
 
     provider = db.session.get(Provider, provider_id)
     if provider is None or provider.photo is None:
         raise NotFound("No photo.")
-    public = provider.listing_status in SEARCHABLE_LISTING_STATUSES and provider.active
-    if not public and not can_edit_listing(user, provider):
+    if not is_public(provider) and not can_edit_listing(user, provider):
         raise NotFound("No photo.")
     return provider.photo
 

@@ -9,6 +9,8 @@ from ..models import (
     AgeGroup,
     Concern,
     ConcernCode,
+    Ethnicity,
+    Faith,
     Frequency,
     InsurancePlan,
     Language,
@@ -20,18 +22,6 @@ from ..models import (
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 REFERENCE_DIR = SEED_DIR / "reference"
-
-# Search parameter -> the reference model its slugs name.
-FILTER_MODELS = {
-    "type": ProviderType,
-    "modality": Modality,
-    "frequency": Frequency,
-    "condition": Concern,
-    "insurance": InsurancePlan,
-    "language": Language,
-    "age_group": AgeGroup,
-}
-
 
 def read_reference_csv(name: str) -> list[dict[str, str]]:
     """Rows of one CSV file in seed_data/reference."""
@@ -102,6 +92,8 @@ def load_reference_data() -> dict[str, int]:
         (InsurancePlan, "insurance_plans.csv"),
         (Language, "languages.csv"),
         (AgeGroup, "age_groups.csv"),
+        (Ethnicity, "ethnicities.csv"),
+        (Faith, "faiths.csv"),
     ):
         rows = read_reference_csv(filename)
         for order, row in enumerate(rows):
@@ -116,9 +108,9 @@ def all_items(model) -> list:
     return list(db.session.scalars(select(model).order_by(model.sort_order, model.name)))
 
 
-def choices_by_parameter() -> dict[str, list]:
-    """Every reference list a search can filter by, keyed by its search parameter."""
-    return {parameter: all_items(model) for parameter, model in FILTER_MODELS.items()}
+def items_by_attribute(attributes) -> dict[str, list]:
+    """The items of each listing attribute's reference list, keyed by the attribute's output key."""
+    return {a.output_key: all_items(a.reference) for a in attributes if a.reference is not None}
 
 
 def ids_for_slugs(model, slugs: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
-    LISTING_VERIFIED,
     URGENCIES,
     AgeGroup,
     Concern,
@@ -29,6 +28,7 @@ from ..models import (
     utcnow,
 )
 from . import referral_mail
+from .listing_rules import can_be_contacted
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .geocoding import US_STATES
 from .reference import get_by_slug
@@ -208,7 +208,7 @@ def _recipients(referrer: User, provider_ids, errors: dict) -> list[Provider]:
 
 def can_receive(provider: Provider) -> bool:
     """Whether a listing can receive referrals: verified, active, with an owner to answer."""
-    return provider.owner_id is not None and provider.listing_status == LISTING_VERIFIED and provider.active
+    return can_be_contacted(provider)
 
 
 def shortlist_providers(provider_ids) -> list[Provider]:

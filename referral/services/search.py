@@ -9,21 +9,11 @@ from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, fu
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import (
-    SEARCHABLE_LISTING_STATUSES,
-    License,
-    Office,
-    Provider,
-    provider_age_groups,
-    provider_concerns,
-    provider_frequencies,
-    provider_insurance,
-    provider_languages,
-    provider_modalities,
-    utcnow,
-)
+from ..models import License, Office, OfficeHours, Provider, utcnow
 from ..models.types import UTCDateTime
+from .attributes import ANY_OF, AT_MOST, ATTRIBUTES, AVAILABILITY, BY_NAME, HOURS, YES_NO, Attribute
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
+from .listing_rules import public_clauses
 from .search_params import SearchCriteria
 
 MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
@@ -35,15 +25,10 @@ FIRST_RADIUS_MILES = 1.0
 # Totals are counted up to this many: beyond it a count costs more than the page it describes.
 DEFAULT_COUNT_CAP = 200
 
-# Search parameter -> (association table, its item column).
-ASSOCIATIONS = {
-    "modality": (provider_modalities, "modality_id"),
-    "frequency": (provider_frequencies, "frequency_id"),
-    "condition": (provider_concerns, "concern_id"),
-    "insurance": (provider_insurance, "insurance_plan_id"),
-    "language": (provider_languages, "language_id"),
-    "age_group": (provider_age_groups, "age_group_id"),
-}
+# The office-hours windows people search by, as conditions on one weekly window (local minutes, 0 = Monday).
+EVENING_STARTS = 17 * 60
+MORNING_ENDS = 9 * 60
+WEEKEND_DAYS = (5, 6)
 
 
 @dataclass(frozen=True)
@@ -127,31 +112,55 @@ def sort_last_key(now: datetime, rules: AvailabilityRules):
     )
 
 
-def provider_filters(criteria: SearchCriteria, now: datetime, rules: AvailabilityRules, *, located: bool = False) -> list:
-    """WHERE clauses on Provider for every filter except location.
+def _hours_clause(windows: tuple[str, ...]):
+    conditions = {
+        "evenings": OfficeHours.closes > EVENING_STARTS,
+        "weekends": OfficeHours.day.in_(WEEKEND_DAYS),
+        "early-mornings": OfficeHours.opens < MORNING_ENDS,
+    }
+    return exists().where(
+        Office.provider_id == Provider.id, OfficeHours.office_id == Office.id,
+        or_(*(conditions[window] for window in windows)),
+    )
 
-    With `located`, the status and type tests are written so that no index on providers can
-    serve them (`status || ''`, `type + 0`): the planner must then start from the office
-    coordinates, even on a database that has no statistics yet.
-    """
-    status = Provider.listing_status.concat("") if located else Provider.listing_status
-    clauses = [status.in_(SEARCHABLE_LISTING_STATUSES), Provider.active.is_(True)]
-    if criteria.ids.get("type"):
-        provider_type = (Provider.provider_type_id + 0) if located else Provider.provider_type_id
-        clauses.append(provider_type.in_(criteria.ids["type"]))
-    for parameter, (table, column) in ASSOCIATIONS.items():
-        wanted = criteria.ids.get(parameter)
-        if wanted:
-            clauses.append(exists().where(table.c.provider_id == Provider.id, table.c[column].in_(wanted)))
-    for flag in ("telehealth", "in_person", "sliding_scale"):
-        value = getattr(criteria, flag)
-        if value is not None:
-            clauses.append(getattr(Provider, flag).is_(value))
-    if criteria.accepting is not None:
+
+def _fee_within(attribute: Attribute, amount: int):
+    """The standard fee within the budget, or a sliding scale whose low end is."""
+    budget = bindparam(attribute.search_parameter, amount, type_=Integer)
+    return or_(
+        and_(Provider.fee.is_not(None), Provider.fee <= budget),
+        and_(Provider.sliding_scale.is_(True), Provider.fee_min.is_not(None), Provider.fee_min <= budget),
+    )
+
+
+def attribute_clause(attribute: Attribute, value, now: datetime, rules: AvailabilityRules, *, located: bool):
+    """The WHERE clause of one attribute filter; every value a bound parameter."""
+    if attribute.filter == ANY_OF and attribute.association is not None:
+        table = attribute.association
+        return exists().where(table.c.provider_id == Provider.id, table.c[attribute.item_column].in_(value))
+    if attribute.filter == ANY_OF and attribute.reference is not None:
+        column = getattr(Provider, f"{attribute.column}_id")
+        # Not served by the column's index in a located search: see public_clauses.
+        return (column + 0 if located else column).in_(value)
+    if attribute.filter == ANY_OF:
+        return getattr(Provider, attribute.column).in_(value)
+    if attribute.filter == YES_NO:
+        return getattr(Provider, attribute.column).is_(value)
+    if attribute.filter == AVAILABILITY:
         accepting = accepting_clause(now, rules)
-        clauses.append(accepting if criteria.accepting else not_(func.coalesce(accepting, False)))
-    if criteria.max_fee is not None:
-        clauses.append(and_(Provider.fee_min.is_not(None), Provider.fee_min <= bindparam("max_fee", criteria.max_fee)))
+        return accepting if value else not_(func.coalesce(accepting, False))
+    if attribute.filter == AT_MOST:
+        return _fee_within(attribute, value)
+    if attribute.filter == HOURS:
+        return _hours_clause(value)
+    raise ValueError(f"{attribute.name} does not filter")
+
+
+def provider_filters(criteria: SearchCriteria, now: datetime, rules: AvailabilityRules, *, located: bool = False) -> list:
+    """WHERE clauses on Provider for every filter except location."""
+    clauses = public_clauses(located=located)
+    for name, value in criteria.filters.items():
+        clauses.append(attribute_clause(BY_NAME[name], value, now, rules, located=located))
     for index, pattern in enumerate(_keyword_patterns(criteria)):
         pattern = bindparam(f"q_{index}", pattern, type_=String)
         clauses.append(or_(
@@ -198,11 +207,30 @@ def _within(lat: float, lng: float, miles: float, *, inclusive: bool):
     return [Office.lat.between(south, north), Office.lng.between(west, east), limit], distance
 
 
-def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, inclusive: bool):
-    """Nearest matches, best first, within a circle whose box and radius are bind parameters.
+# Orders in which the nearest matches come first, so that a small circle holding enough of them is exact.
+NEAREST_FIRST_SORTS = ("best", "distance")
 
-    Relevance is the mile band; listings unconfirmed for long sort after confirmed ones within a band.
-    The values bound here are the current search's; _precompiled_ranked keeps the compiled text.
+
+def _order(sort: str, now, rules, nearest=None) -> tuple:
+    """ORDER BY of a sort: with `nearest` (a located search) distance breaks ties, else the name."""
+    ties = (nearest, Provider.id) if nearest is not None else (Provider.last_name, Provider.first_name, Provider.id)
+    if sort == "distance":
+        return (nearest, Provider.id)
+    if sort == "fee":
+        return (Provider.fee.is_(None), Provider.fee, *ties)
+    if sort == "confirmed":
+        confirmed = Provider.availability_confirmed_at
+        return (confirmed.is_(None), confirmed.desc(), *ties)
+    if nearest is not None:
+        return (func.floor(nearest / BAND_MILES), sort_last_key(now, rules), *ties)
+    return (sort_last_key(now, rules), *ties)
+
+
+def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, inclusive: bool):
+    """Matches within a circle whose box and radius are bind parameters, in the order asked for.
+
+    Best match: relevance is the half-mile band; listings unconfirmed for long sort after confirmed ones
+    within a band. The values bound here are the current search's; _precompiled_ranked keeps the compiled text.
     """
     place = criteria.place
     distance = distance_expression(place.lat, place.lng)
@@ -220,16 +248,18 @@ def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, in
             *filters,
         )
         .group_by(Provider.id)
-        .order_by(func.floor(nearest / BAND_MILES), sort_last_key(now, rules), nearest, Provider.id)
+        .order_by(*_order(criteria.sort, now, rules, nearest))
         .limit(bindparam("limit", 0, type_=Integer))
         .offset(bindparam("offset", 0, type_=Integer))
     )
 
 
 # Criteria fields that are not part of a ranked statement's cache key: each search binds their values
-# by name (see _search_values), or they only restate another field (slugs restate ids). Every other
+# by name (see _search_values), or they only restate another field (values restate filters). Every other
 # field is part of the key, so a filter added to SearchCriteria can never run with another search's value.
-_BOUND_PER_SEARCH = frozenset({"place", "radius", "page", "per_page", "max_fee", "q", "slugs"})
+_BOUND_PER_SEARCH = frozenset({"place", "radius", "page", "per_page", "q", "values"})
+# Attribute filters whose value each search binds by name: only whether they are set is part of the key.
+_FILTERS_BOUND_PER_SEARCH = frozenset(a.name for a in BY_NAME.values() if a.filter == AT_MOST)
 
 
 def _frozen(value):
@@ -242,8 +272,11 @@ def _frozen(value):
 
 def _shape(criteria: SearchCriteria) -> tuple:
     """What decides the text of a ranked statement: every field not bound per search, and which of those are set."""
-    kept = tuple((f.name, _frozen(getattr(criteria, f.name))) for f in fields(criteria) if f.name not in _BOUND_PER_SEARCH)
-    return kept + (criteria.max_fee is not None, len(_keyword_patterns(criteria)))
+    kept = tuple((f.name, _frozen(getattr(criteria, f.name))) for f in fields(criteria)
+                 if f.name not in _BOUND_PER_SEARCH and f.name != "filters")
+    filters = tuple(sorted((name, True if name in _FILTERS_BOUND_PER_SEARCH else _frozen(value))
+                           for name, value in criteria.filters.items()))
+    return kept + (filters, len(_keyword_patterns(criteria)))
 
 
 @dataclass(frozen=True)
@@ -299,12 +332,13 @@ def _search_values(criteria: SearchCriteria, now, rules) -> dict:
     """The values of the fields bound per search (_BOUND_PER_SEARCH) and of the time, by bind parameter name."""
     place = criteria.place
     cutoffs = _cutoffs(now, rules)
-    values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat)),
-              "sort_last_cutoff": cutoffs["sort_last_cutoff"]}
-    if criteria.accepting is not None:
+    values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat))}
+    if criteria.sort == "best":
+        values["sort_last_cutoff"] = cutoffs["sort_last_cutoff"]
+    if "accepting" in criteria.filters:
         values["accepting_cutoff"] = cutoffs["accepting_cutoff"]
-    if criteria.max_fee is not None:
-        values["max_fee"] = criteria.max_fee
+    for name in _FILTERS_BOUND_PER_SEARCH & set(criteria.filters):
+        values[BY_NAME[name].search_parameter] = criteria.filters[name]
     values.update({f"q_{i}": pattern for i, pattern in enumerate(_keyword_patterns(criteria))})
     return values
 
@@ -326,15 +360,16 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
 
     Dense places are answered from a small circle: if at least offset+limit matches lie closer
     than r (a whole number of bands), they are exactly the first offset+limit of the full search,
-    since ordering is by band first and everything farther lies in a later band. `widen=False`
-    goes straight to the full radius (the caller knows the matches are few).
+    since ordering is by band (or distance) first and everything farther lies in a later band.
+    Orders that are not nearest-first, and `widen=False` (the caller knows the matches are few),
+    go straight to the full radius.
     """
     now = now or utcnow()
     dialect = db.session.get_bind().dialect
     wanted = offset + limit
     place = criteria.place
     miles = FIRST_RADIUS_MILES
-    if widen and miles < criteria.radius:
+    if widen and criteria.sort in NEAREST_FIRST_SORTS and miles < criteria.radius:
         values = {**_search_values(criteria, now, rules), **_circle(place, miles), "limit": wanted, "offset": 0}
         partial = _precompiled_ranked(criteria, now, rules, values, inclusive=False, dialect=dialect)
         while miles < criteria.radius:
@@ -368,7 +403,7 @@ def _remote_telehealth_query(criteria: SearchCriteria, filters: list, now, rules
     return (
         select(Provider.id)
         .where(*filters, Provider.telehealth.is_(True), licensed, not_(office_inside))
-        .order_by(sort_last_key(now, rules), Provider.last_name, Provider.first_name, Provider.id)
+        .order_by(*_order(criteria.sort if criteria.sort != "distance" else "best", now, rules))
     )
 
 
@@ -376,22 +411,23 @@ def _unlocated_query(criteria: SearchCriteria, filters: list, now, rules):
     query = select(Provider.id).where(*filters)
     if criteria.telehealth and criteria.state:
         query = query.where(exists().where(License.provider_id == Provider.id, License.state == criteria.state))
-    return query.order_by(sort_last_key(now, rules), Provider.last_name, Provider.first_name, Provider.id)
+    return query.order_by(*_order(criteria.sort, now, rules))
+
+
+def listing_load_options() -> list:
+    """Loader options for everything a listing shows: offices and their hours, licenses, every attribute list."""
+    options = [selectinload(Provider.offices).selectinload(Office.hours), selectinload(Provider.licenses)]
+    for attribute in ATTRIBUTES:
+        if attribute.reference is not None and attribute.column:
+            options.append(selectinload(getattr(Provider, attribute.column)))
+    return options
 
 
 def load_providers(ids: list[int]) -> dict[int, Provider]:
     """The providers with these ids, with what a result shows loaded in a few queries."""
     if not ids:
         return {}
-    query = select(Provider).where(Provider.id.in_(ids)).options(
-        selectinload(Provider.offices),
-        selectinload(Provider.licenses),
-        selectinload(Provider.modalities),
-        selectinload(Provider.frequencies),
-        selectinload(Provider.insurance_plans),
-        selectinload(Provider.languages),
-        selectinload(Provider.age_groups),
-    )
+    query = select(Provider).where(Provider.id.in_(ids)).options(*listing_load_options())
     return {provider.id: provider for provider in db.session.scalars(query)}
 
 

@@ -1,21 +1,26 @@
-"""Reading search parameters (from a page's query string or the API) into validated criteria."""
+"""Reading search parameters (from a page's query string or the API) into validated criteria.
+
+The filters come from the registry of listing attributes (services/attributes.py); place, radius,
+keyword, state, sort and paging are the search's own parameters.
+"""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Mapping
 
+from .attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO, Attribute
 from .errors import ValidationFailed
 from .geocoding import US_STATES, Geocoder, Place
-from .reference import FILTER_MODELS, ids_for_slugs
+from .reference import ids_for_slugs
 
-LIST_PARAMETERS = tuple(FILTER_MODELS)  # type, modality, frequency, condition, insurance, language, age_group
-BOOLEAN_PARAMETERS = ("telehealth", "in_person", "accepting", "sliding_scale")
-SCALAR_PARAMETERS = ("near", "lat", "lng", "radius", "max_fee", "q", "state", "page", "per_page")
-KNOWN_PARAMETERS = frozenset(LIST_PARAMETERS + BOOLEAN_PARAMETERS + SCALAR_PARAMETERS)
+SEARCH_OWN_PARAMETERS = ("near", "lat", "lng", "radius", "q", "state", "sort", "page", "per_page")
+KNOWN_PARAMETERS = frozenset(SEARCH_OWN_PARAMETERS + tuple(a.search_parameter for a in SEARCHABLE))
+SORT_VALUES = tuple(choice.value for choice in SORTS)
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off"}
 MAX_QUERY_LENGTH = 200
+MAX_LIST_VALUES = 50
 
 
 @dataclass(frozen=True)
@@ -40,19 +45,20 @@ class SearchLimits:
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """A validated search: where, how far, which filters, which page."""
+    """A validated search: where, how far, which filters, in which order, which page.
+
+    `filters` holds each attribute filter asked for, by attribute name: a tuple of ids for a reference
+    list, a tuple of values for a fixed list, True / False for yes-or-no, a number for at-most.
+    `values` holds what the visitor asked for list filters (slugs, values), for links and labels.
+    """
 
     place: Place | None = None
     radius: float = 25
-    slugs: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    ids: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    telehealth: bool | None = None
-    in_person: bool | None = None
-    accepting: bool | None = None
-    sliding_scale: bool | None = None
-    max_fee: int | None = None
+    filters: dict[str, object] = field(default_factory=dict)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     q: str = ""
     state: str | None = None
+    sort: str = "best"
     page: int = 1
     per_page: int = 20
 
@@ -62,6 +68,11 @@ class SearchCriteria:
         return self.place is not None
 
     @property
+    def telehealth(self) -> bool | None:
+        """The telehealth filter: with a place, licensed telehealth clinicians farther away match too."""
+        return self.filters.get("telehealth")
+
+    @property
     def telehealth_state(self) -> str | None:
         """The state whose licensed telehealth providers match whatever the distance."""
         return self.state or (self.place.state if self.place else None)
@@ -69,6 +80,11 @@ class SearchCriteria:
     def with_page(self, page: int) -> "SearchCriteria":
         """The same search on another page."""
         return replace(self, page=page)
+
+    def with_filters(self, **filters) -> "SearchCriteria":
+        """The same search with some attribute filters set (None removes one)."""
+        kept = {**self.filters, **filters}
+        return replace(self, filters={name: value for name, value in kept.items() if value is not None})
 
 
 def _values(args, name: str) -> list[str]:
@@ -85,7 +101,7 @@ def _single(args, name: str) -> str:
     return values[-1] if values else ""
 
 
-def _parse_bool(args, name: str, errors: dict) -> bool | None:
+def _parse_bool(args, name: str, errors: dict, label: str) -> bool | None:
     raw = _single(args, name).lower()
     if raw == "" or raw == "any":
         return None
@@ -93,7 +109,7 @@ def _parse_bool(args, name: str, errors: dict) -> bool | None:
         return True
     if raw in FALSE_WORDS:
         return False
-    errors[name] = f"{name} must be true or false"
+    errors[name] = f"“{label}” must be yes or no (true or false)"
     return None
 
 
@@ -142,6 +158,46 @@ def _parse_location(args, geocoder: Geocoder, errors: dict) -> Place | None:
     return place
 
 
+def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ...], tuple] | None:
+    """(values asked, what the SQL filters by) for a list attribute, or None when absent or wrong."""
+    name = attribute.search_parameter
+    wanted = list(dict.fromkeys(v.lower() for v in _values(args, name)))
+    if not wanted:
+        return None
+    if len(wanted) > MAX_LIST_VALUES:
+        errors[name] = f"Choose at most {MAX_LIST_VALUES} values for “{attribute.plural}”"
+        return None
+    if attribute.reference is not None:
+        found, unknown = ids_for_slugs(attribute.reference, wanted)
+    else:
+        known = {choice.value for choice in attribute.choices}
+        found, unknown = {v: v for v in wanted if v in known}, [v for v in wanted if v not in known]
+    if unknown:
+        errors[name] = f"Unknown {attribute.plural.lower()}: {', '.join(unknown)}"
+        return None
+    return tuple(wanted), tuple(found[value] for value in wanted)
+
+
+def _parse_filters(args, errors: dict) -> tuple[dict, dict]:
+    filters: dict[str, object] = {}
+    values: dict[str, tuple[str, ...]] = {}
+    for attribute in SEARCHABLE:
+        name = attribute.search_parameter
+        if attribute.filter in (ANY_OF, HOURS):
+            parsed = _parse_list(args, attribute, errors)
+            if parsed is not None:
+                values[attribute.name], filters[attribute.name] = parsed
+        elif attribute.filter in (YES_NO, AVAILABILITY):
+            flag = _parse_bool(args, name, errors, attribute.question)
+            if flag is not None:
+                filters[attribute.name] = flag
+        elif attribute.filter == AT_MOST:
+            amount = _parse_int(args, name, errors, low=0, high=100000, default=None, label=f"“{attribute.question}”")
+            if amount is not None:
+                filters[attribute.name] = amount
+    return filters, values
+
+
 def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits(), *, strict: bool = False) -> SearchCriteria:
     """Validate search parameters; raise ValidationFailed naming each bad parameter."""
     errors: dict[str, str] = {}
@@ -158,45 +214,37 @@ def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits()
     if radius_raw:
         value = _parse_float(radius_raw)
         if value is None:
-            errors["radius"] = "radius must be a number of miles"
+            errors["radius"] = "The distance must be a number of miles"
         elif not 1 <= value <= limits.max_radius:
-            errors["radius"] = f"radius must be between 1 and {limits.max_radius:g} miles"
+            errors["radius"] = f"The distance must be between 1 and {limits.max_radius:g} miles"
         else:
             radius = value
 
-    slugs: dict[str, tuple[str, ...]] = {}
-    ids: dict[str, tuple[int, ...]] = {}
-    for name in LIST_PARAMETERS:
-        wanted = list(dict.fromkeys(v.lower() for v in _values(args, name)))
-        if not wanted:
-            continue
-        found, unknown = ids_for_slugs(FILTER_MODELS[name], wanted)
-        if unknown:
-            errors[name] = f"unknown {name.replace('_', ' ')}: {', '.join(unknown)}"
-            continue
-        slugs[name] = tuple(wanted)
-        ids[name] = tuple(found[slug] for slug in wanted)
-
-    booleans = {name: _parse_bool(args, name, errors) for name in BOOLEAN_PARAMETERS}
-    max_fee = _parse_int(args, "max_fee", errors, low=0, high=100000, default=None, label="max_fee")
+    filters, values = _parse_filters(args, errors)
 
     q = _single(args, "q")
     if len(q) > MAX_QUERY_LENGTH:
-        errors["q"] = f"q must be at most {MAX_QUERY_LENGTH} characters"
+        errors["q"] = f"The keyword must be at most {MAX_QUERY_LENGTH} characters"
         q = ""
 
     state = _single(args, "state").upper() or None
     if state is not None and state not in US_STATES:
-        errors["state"] = "state must be a two-letter US state code"
+        errors["state"] = "The state must be a two-letter US state code"
         state = None
 
-    page = _parse_int(args, "page", errors, low=1, high=100000, default=1, label="page")
+    sort = _single(args, "sort").lower() or "best"
+    if sort not in SORT_VALUES:
+        errors["sort"] = f"Sort by one of: {', '.join(SORT_VALUES)}"
+        sort = "best"
+    elif sort == "distance" and place is None and not errors.get("near"):
+        errors["sort"] = "Sorting by distance needs a place: enter a ZIP code or a city"
+
+    page = _parse_int(args, "page", errors, low=1, high=100000, default=1, label="The page")
     per_page = _parse_int(
-        args, "per_page", errors, low=1, high=limits.max_per_page, default=limits.default_per_page, label="per_page"
+        args, "per_page", errors, low=1, high=limits.max_per_page, default=limits.default_per_page,
+        label="Results per page",
     )
     if errors:
         raise ValidationFailed(errors)
-    return SearchCriteria(
-        place=place, radius=radius, slugs=slugs, ids=ids, max_fee=max_fee, q=q, state=state,
-        page=page, per_page=per_page, **booleans,
-    )
+    return SearchCriteria(place=place, radius=radius, filters=filters, values=values, q=q, state=state, sort=sort,
+                          page=page, per_page=per_page)

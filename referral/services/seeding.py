@@ -9,12 +9,15 @@ from ..extensions import db
 from ..models import (
     AgeGroup,
     Concern,
+    Ethnicity,
+    Faith,
     Frequency,
     InsurancePlan,
     Language,
     License,
     Modality,
     Office,
+    OfficeHours,
     Provider,
     ProviderType,
     TreatmentLength,
@@ -32,6 +35,7 @@ DEMO_LISTS = {
     "languages": ("languages", Language),
     "age_groups": ("age_groups", AgeGroup),
     "treatment_lengths": ("treatment_lengths", TreatmentLength),
+    "ethnicities": ("ethnicities", Ethnicity),
 }
 
 
@@ -50,6 +54,7 @@ def load_demo_providers(path: Path = DEMO_FILE, *, now=None) -> tuple[int, int]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     types = _by_slug(ProviderType)
     lists = {key: _by_slug(model) for key, (_, model) in DEMO_LISTS.items()}
+    faiths = _by_slug(Faith)
     existing = set(db.session.scalars(select(Provider.npi).where(Provider.source == "demo")))
     added = skipped = 0
     for record in data["providers"]:
@@ -69,9 +74,17 @@ def load_demo_providers(path: Path = DEMO_FILE, *, now=None) -> tuple[int, int]:
             availability_confirmed_at=None if days is None else now - timedelta(days=days),
             telehealth=record.get("telehealth", False),
             in_person=record.get("in_person", True),
+            fee=record.get("fee"),
             fee_min=record.get("fee_min"),
             fee_max=record.get("fee_max"),
             sliding_scale=record.get("sliding_scale", False),
+            free_consultation=record.get("free_consultation", False),
+            free_consultation_minutes=record.get("free_consultation_minutes"),
+            gender=record.get("gender"),
+            pronouns=record.get("pronouns") or "",
+            lgbtq_affirming=record.get("lgbtq_affirming", False),
+            faith=faiths[record["faith"]] if record.get("faith") else None,
+            faith_integrated=record.get("faith_integrated", False),
             phone=record.get("phone", ""),
             website=record.get("website", ""),
             source="demo",
@@ -81,7 +94,8 @@ def load_demo_providers(path: Path = DEMO_FILE, *, now=None) -> tuple[int, int]:
         provider.licenses = [License(state=lic["state"], number=lic.get("number", "")) for lic in record.get("licenses", [])]
         provider.offices = [
             Office(address1=o.get("address1", ""), address2=o.get("address2", ""), city=o["city"], state=o["state"],
-                   zip=o["zip"], lat=o["lat"], lng=o["lng"])
+                   zip=o["zip"], lat=o["lat"], lng=o["lng"],
+                   hours=[OfficeHours(day=h["day"], opens=h["opens"], closes=h["closes"]) for h in o.get("hours", [])])
             for o in record.get("offices", [])
         ]
         db.session.add(provider)

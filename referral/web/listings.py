@@ -12,7 +12,6 @@ from ..services.errors import Conflict, PermissionDenied, ValidationFailed
 from ..services.inquiries import accepts_inquiries, mark_answered, submit_inquiry
 from ..services.listings import (
     FIELD_LABELS,
-    LIST_FIELDS,
     LISTING_STATUS_TEXT,
     StaleEdit,
     claim_listing,
@@ -27,9 +26,10 @@ from ..services.listings import (
 )
 from ..services.photos import MAX_PHOTO_BYTES
 from ..services.providers import get_public_provider
-from ..services.reference import all_items
+from ..services.attributes import EDITABLE
+from ..services.reference import all_items, items_by_attribute
 from .context import geocoder
-from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm
+from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm, editor_data
 
 bp = Blueprint("listings", __name__)
 
@@ -130,8 +130,8 @@ def _editor_form(provider, formdata_present: bool) -> ListingForm:
     if formdata_present:
         form = ListingForm()
     else:
-        form = ListingForm(data={**listing_values(provider), "version": str(provider.version_id)})
-    form.set_choices(all_items(ProviderType), {name: all_items(model) for name, (model, _a) in LIST_FIELDS.items()})
+        form = ListingForm(data={**editor_data(listing_values(provider)), "version": str(provider.version_id)})
+    form.set_choices(items_by_attribute(EDITABLE))
     return form
 
 
@@ -151,7 +151,10 @@ def edit(provider_id: int):
     differences, status = [], 200
     if request.method == "POST":
         status = 400
-        if form.validate():
+        typing_errors = form.typing_errors() if form.validate() else None
+        if typing_errors:
+            form.attach_errors(typing_errors)
+        elif typing_errors is not None:
             try:
                 update_listing(_user(), provider_id, form.to_changes(), form.submitted_version(), geocoder(),
                                photo=_uploaded_photo(form), remove_photo=bool(form.remove_photo.data))

@@ -1,7 +1,8 @@
 """The home page and small static pages."""
 from flask import Blueprint, render_template
 
-from ..services.reference import choices_by_parameter
+from ..services.attributes import SEARCHABLE
+from ..services.reference import items_by_attribute
 from .forms import SearchForm
 
 bp = Blueprint("main", __name__)
@@ -11,7 +12,7 @@ bp = Blueprint("main", __name__)
 def home():
     """The search and the guide, side by side."""
     form = SearchForm()
-    form.set_choices(choices_by_parameter())
+    form.set_choices(items_by_attribute(SEARCHABLE))
     return render_template("main/home.html", form=form)
 
 

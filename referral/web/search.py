@@ -2,7 +2,8 @@
 from flask import Blueprint, render_template, request
 
 from ..services.errors import ValidationFailed
-from ..services.reference import choices_by_parameter
+from ..services.attributes import SEARCHABLE
+from ..services.reference import items_by_attribute
 from ..services.search import search_providers
 from ..services.search_params import parse_search
 from .context import availability_rules, geocoder, search_limits
@@ -15,7 +16,7 @@ bp = Blueprint("search", __name__)
 def search():
     """Show the search form and, once anything is asked, the results."""
     form = SearchForm(request.args)
-    form.set_choices(choices_by_parameter())
+    form.set_choices(items_by_attribute(SEARCHABLE))
     results = None
     criteria = None
     asked = any(value.strip() for _, value in request.args.items(multi=True))

@@ -1,5 +1,6 @@
 """Jinja filters and globals: URLs that change one search parameter, dates, fees."""
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
@@ -74,7 +75,33 @@ def availability(provider):
     return availability_of(provider, AvailabilityRules.from_config(current_app.config))
 
 
+def filter_chips(criteria) -> list:
+    """The search's filters, each with its label and the URL of the same search without it."""
+    from ..services.search_summary import filter_chips as chips_of
+
+    return [SimpleNamespace(name=chip.name, label=chip.label,
+                            url=search_url(remove=(chip.parameter, chip.value)) if chip.value is not None
+                            else search_url(**{chip.parameter: None}))
+            for chip in chips_of(criteria)]
+
+
+def listing_attributes(section: str, *, editable: bool = False) -> list:
+    """The listing attributes of one section of a profile or the editor, in registry order."""
+    from ..services.attributes import ATTRIBUTES
+
+    return [a for a in ATTRIBUTES if a.section == section and (a.editable or not editable)]
+
+
 def register(app) -> None:
     """Install the helpers on the app's Jinja environment."""
-    app.jinja_env.globals.update(search_url=search_url, page_url=page_url, crisis=CRISIS, availability=availability)
+    from ..services.attribute_values import office_hours_lines, shown_attributes
+    from ..services.search_summary import sort_note
+    from .forms.listings import HOURS_FIELDS
+    from .forms.search import AMOUNTS, GROUPS, SWITCHES
+
+    app.jinja_env.globals.update(search_url=search_url, page_url=page_url, crisis=CRISIS, availability=availability,
+                                 listing_attributes=listing_attributes, shown_attributes=shown_attributes,
+                                 office_hours_lines=office_hours_lines, hours_fields=HOURS_FIELDS,
+                                 filter_chips=filter_chips, sort_note=sort_note, search_switches=SWITCHES,
+                                 search_groups=GROUPS, search_amounts=AMOUNTS)
     app.jinja_env.filters.update(long_date=long_date, fee_range=fee_range, paragraphs=paragraphs, miles=miles)

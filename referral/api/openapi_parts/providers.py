@@ -1,16 +1,53 @@
 """OpenAPI part: searching providers (JSON and CSV), one provider, and this description itself."""
+from ...services.attributes import (
+    ANY_OF,
+    AT_MOST,
+    ATTRIBUTES,
+    AVAILABILITY,
+    HOURS,
+    OPENAPI,
+    SEARCHABLE,
+    SORTS,
+    YES_NO,
+)
 from .common import NULLABLE_INTEGER, NULLABLE_NUMBER, NULLABLE_STRING, STRINGS, error, ok, path, query, ref
 
 TAG = "Providers"
 BOOLEAN_WORDS = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", "any"]}
 
 
-def _list(name: str, what: str, example: str) -> dict:
+def _list(name: str, what: str, example: str, values: list[str] | None = None) -> dict:
+    items = {"type": "string", "maxLength": 64, **({"enum": values} if values else {})}
     return query(
-        name, {"type": "array", "items": {"type": "string", "maxLength": 64}},
-        f"{what}: slugs from the directory's reference lists; repeat the parameter for several (any of them matches).",
-        [example], style="form", explode=True,
+        name, {"type": "array", "items": items},
+        f"{what}: repeat the parameter for several (any of them matches).", [example], style="form", explode=True,
     )
+
+
+def attribute_parameter(attribute) -> dict:
+    """The query parameter that filters by one listing attribute."""
+    name, what = attribute.search_parameter, attribute.plural
+    if attribute.filter in (ANY_OF, HOURS):
+        values = [choice.value for choice in attribute.choices] or None
+        source = "values" if values else "slugs from the directory's reference lists"
+        return _list(name, f"{what} ({source})", attribute.example, values)
+    if attribute.filter in (YES_NO, AVAILABILITY):
+        return query(name, BOOLEAN_WORDS, f"{attribute.question}. {attribute.help}".strip(), "true")
+    return query(name, {"type": "integer", "minimum": 0, "maximum": 100000},
+                 f"{attribute.question}. {attribute.help}".strip(), attribute.example)
+
+
+def attribute_schema(attribute) -> dict:
+    """The JSON schema of one listing attribute's value in results and listings."""
+    if attribute.multiple or attribute.filter == HOURS:
+        return STRINGS
+    if attribute.filter in (YES_NO, AVAILABILITY):
+        return {"type": "boolean", **({"description": attribute.help} if attribute.help else {})}
+    if attribute.maximum is not None or attribute.filter == AT_MOST:
+        return NULLABLE_INTEGER
+    if attribute.is_list:
+        return {**NULLABLE_STRING, "description": f"{attribute.label}: a slug, or null when not given."}
+    return {"type": "string"}
 
 
 SEARCH_PARAMETERS = [
@@ -18,20 +55,12 @@ SEARCH_PARAMETERS = [
     query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude to measure from (give lng too).", 40.7975),
     query("lng", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude to measure from (give lat too).", -73.9683),
     query("radius", {"type": "number", "minimum": 1, "maximum": 100}, "Miles from the place (default 25).", 10),
-    _list("type", "Provider types", "psychologist"),
-    _list("modality", "Therapy approaches", "psychodynamic"),
-    _list("frequency", "Session frequencies", "weekly"),
-    _list("condition", "Concerns treated", "depression"),
-    _list("insurance", "Insurance accepted", "self-pay"),
-    _list("language", "Languages (ISO 639-1)", "en"),
-    _list("age_group", "Age groups seen", "adults"),
-    query("telehealth", BOOLEAN_WORDS, "Offers telehealth; with a place, also licensed telehealth providers farther away.", "true"),
-    query("in_person", BOOLEAN_WORDS, "Sees patients in person.", "true"),
-    query("accepting", BOOLEAN_WORDS, "Accepting new patients, confirmed recently.", "true"),
-    query("sliding_scale", BOOLEAN_WORDS, "Offers a sliding scale.", "true"),
-    query("max_fee", {"type": "integer", "minimum": 0, "maximum": 100000}, "Lowest fee at most this many dollars.", 180),
+    *(attribute_parameter(attribute) for attribute in SEARCHABLE if OPENAPI in attribute.outputs),
     query("q", {"type": "string", "maxLength": 200}, "Words in the name or statement.", "couples"),
     query("state", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}, "Two-letter state: licensed there (for telehealth).", "NY"),
+    query("sort", {"type": "string", "enum": [choice.value for choice in SORTS]},
+          "Order: best match (default; nearest half-mile band first, recently confirmed first within it), "
+          "distance, lowest standard fee, most recently confirmed availability.", "best"),
     query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page number (default 1).", 1),
     query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Results per page (default 20).", 20),
 ]
@@ -43,16 +72,20 @@ OFFICE = {
         "id": {"type": "integer"}, "address1": {"type": "string"}, "address2": {"type": "string"},
         "city": {"type": "string"}, "state": {"type": "string"}, "zip": {"type": "string"},
         "lat": NULLABLE_NUMBER, "lng": NULLABLE_NUMBER, "distance_miles": {"type": "number"},
+        "hours": {"type": "array", "description": "Weekly hours in the office's local time.", "items": {
+            "type": "object", "required": ["day", "opens", "closes"], "properties": {
+                "day": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 is Monday."},
+                "opens": {"type": "integer", "minimum": 0, "maximum": 1440, "description": "Minutes after midnight."},
+                "closes": {"type": "integer", "minimum": 0, "maximum": 1440, "description": "Minutes after midnight."},
+            }}},
     },
 }
+_SUMMARY_ATTRIBUTES = {a.output_key: attribute_schema(a) for a in ATTRIBUTES if OPENAPI in a.outputs and a.in_summary}
+_DETAIL_ATTRIBUTES = {a.output_key: attribute_schema(a) for a in ATTRIBUTES if OPENAPI in a.outputs}
 _COMMON = {
     "id": {"type": "integer"}, "name": {"type": "string"}, "credentials": {"type": "string"},
-    "type": {"type": "string", "description": "Provider type slug."},
-    "modalities": STRINGS, "frequencies": STRINGS, "insurance": STRINGS, "languages": STRINGS, "age_groups": STRINGS,
-    "accepting_new_patients": {"type": "boolean", "description": "Accepting, and confirmed within the last weeks."},
+    **_SUMMARY_ATTRIBUTES,
     "availability_confirmed_on": {**NULLABLE_STRING, "format": "date"},
-    "telehealth": {"type": "boolean"}, "in_person": {"type": "boolean"},
-    "fee_min": NULLABLE_INTEGER, "fee_max": NULLABLE_INTEGER, "sliding_scale": {"type": "boolean"},
     "offices": {"type": "array", "items": ref("Office")},
     "url": {"type": "string", "format": "uri", "description": "The profile page."},
 }
@@ -63,16 +96,17 @@ PROVIDER_SUMMARY = {
 }
 PROVIDER_DETAIL = {
     "type": "object",
-    "required": list(_COMMON) + ["npi", "first_name", "last_name", "licenses", "statement", "listing_status"],
+    "required": list(_COMMON) + list(_DETAIL_ATTRIBUTES) + ["npi", "first_name", "last_name", "licenses", "statement",
+                                                            "listing_status"],
     "properties": {
         **_COMMON,
+        **_DETAIL_ATTRIBUTES,
         "npi": NULLABLE_STRING, "first_name": {"type": "string"}, "last_name": {"type": "string"},
         "taxonomy_code": {**NULLABLE_STRING, "description": "NUCC Health Care Provider Taxonomy code."},
         "statement": {"type": "string"},
         "licenses": {"type": "array", "items": {"type": "object", "required": ["state", "number"], "properties": {
             "state": {"type": "string"}, "number": {"type": "string"}}}},
         "listing_says_accepting": {"type": "boolean"}, "telehealth_states": STRINGS,
-        "conditions": STRINGS, "treatment_lengths": STRINGS,
         "phone": {"type": "string"}, "website": {"type": "string"},
         "listing_status": {"type": "string"}, "source": {"type": "string"},
     },

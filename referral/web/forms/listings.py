@@ -1,4 +1,6 @@
 """Forms for provider self-service: the listing editor, new listings and claims, reviews, inquiries."""
+from datetime import time
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -15,25 +17,20 @@ from wtforms import (
     StringField,
     TelField,
     TextAreaField,
+    TimeField,
     URLField,
 )
 from wtforms.validators import Optional
 from wtforms.widgets import NumberInput
 
+from ...services.attribute_values import DAY_NAMES
+from ...services.attributes import AVAILABILITY, EDITABLE, YES_NO
 from ...services.geocoding import US_STATES
 from .search import MultiCheckboxField
 
 STATE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(code, code) for code in sorted(US_STATES)]
-# Editor field -> the reference list that fills its checkboxes (see services.listings.LIST_FIELDS).
-LIST_FIELD_LABELS = {
-    "modalities": "Therapy approaches",
-    "frequencies": "Session frequency",
-    "treatment_lengths": "Length of treatment",
-    "concerns": "Concerns you treat",
-    "insurance": "Insurance accepted",
-    "languages": "Languages you offer sessions in",
-    "age_groups": "Ages served",
-}
+# Office hours in the editor: one opening window a day, from and to.
+HOURS_FIELDS = tuple((day, f"{name.lower()}_opens", f"{name.lower()}_closes") for day, name in enumerate(DAY_NAMES))
 
 
 class ChoicesCheckboxes(MultiCheckboxField):
@@ -54,6 +51,27 @@ class OfficeForm(Form):
         """Whether nothing was typed (the spare row for adding an office)."""
         return not any((self[name].data or "").strip() for name in ("address1", "address2", "city", "state", "zip"))
 
+    def hours(self) -> list[dict]:
+        """The weekly windows typed, as the listing service takes them (minutes after midnight)."""
+        windows = []
+        for day, opens, closes in HOURS_FIELDS:
+            start, end = self[opens].data, self[closes].data
+            if start is not None and end is not None:
+                windows.append({"day": day, "opens": start.hour * 60 + start.minute,
+                                "closes": 1440 if (end.hour, end.minute) == (0, 0) else end.hour * 60 + end.minute})
+        return windows
+
+    def incomplete_days(self) -> list[str]:
+        """Days with only one of the two times typed (an opening without a closing, or the reverse)."""
+        return [self[opens].label.text for _day, opens, closes in HOURS_FIELDS
+                if (self[opens].data is None) != (self[closes].data is None)]
+
+
+for _day, _opens, _closes in HOURS_FIELDS:
+    _name = DAY_NAMES[_day]
+    setattr(OfficeForm, _opens, TimeField(f"{_name} from", validators=[Optional()]))
+    setattr(OfficeForm, _closes, TimeField(f"{_name} until", validators=[Optional()]))
+
 
 class LicenseForm(Form):
     """One state license."""
@@ -67,6 +85,23 @@ class LicenseForm(Form):
         return not (self.state.data or "").strip() and not (self.number.data or "").strip()
 
 
+def editor_data(values: dict) -> dict:
+    """A listing's values (services.listings.listing_values) as the editor's fields hold them."""
+    offices = []
+    for office in values.get("offices", []):
+        data = {key: value for key, value in office.items() if key != "hours"}
+        for window in office.get("hours", []):
+            _day, opens, closes = HOURS_FIELDS[window["day"]]
+            data[opens] = _time(window["opens"])
+            data[closes] = _time(window["closes"])
+        offices.append(data)
+    return {**values, "offices": offices}
+
+
+def _time(minutes: int) -> time:
+    return time(0, 0) if minutes >= 1440 else time(minutes // 60, minutes % 60)
+
+
 class ListingForm(FlaskForm):
     """The listing editor: every field of the profile. Offices and licenses keep one spare row for adding."""
 
@@ -74,33 +109,27 @@ class ListingForm(FlaskForm):
     first_name = StringField("First name", render_kw={"autocomplete": "given-name"})
     last_name = StringField("Last name", render_kw={"autocomplete": "family-name"})
     credentials = StringField("Credentials (e.g. PhD, LCSW, MD)")
-    provider_type = SelectField("Type of clinician")
     statement = TextAreaField("About you and your practice", render_kw={"rows": 10})
     phone = TelField("Phone", render_kw={"autocomplete": "tel"})
     website = URLField("Website", render_kw={"placeholder": "https://"})
-    accepting_new_patients = BooleanField("I am accepting new patients")
-    in_person = BooleanField("I see people in person")
-    telehealth = BooleanField("I offer telehealth")
-    fee_min = IntegerField("Lowest fee per session ($)", validators=[Optional()], widget=NumberInput(min=0, step=5))
-    fee_max = IntegerField("Highest fee per session ($)", validators=[Optional()], widget=NumberInput(min=0, step=5))
-    sliding_scale = BooleanField("I offer a sliding scale")
     offices = FieldList(FormField(OfficeForm), min_entries=1)
     licenses = FieldList(FormField(LicenseForm), min_entries=1)
-    modalities = ChoicesCheckboxes(LIST_FIELD_LABELS["modalities"])
-    frequencies = ChoicesCheckboxes(LIST_FIELD_LABELS["frequencies"])
-    treatment_lengths = ChoicesCheckboxes(LIST_FIELD_LABELS["treatment_lengths"])
-    concerns = ChoicesCheckboxes(LIST_FIELD_LABELS["concerns"])
-    insurance = ChoicesCheckboxes(LIST_FIELD_LABELS["insurance"])
-    languages = ChoicesCheckboxes(LIST_FIELD_LABELS["languages"])
-    age_groups = ChoicesCheckboxes(LIST_FIELD_LABELS["age_groups"])
     photo = FileField("Photo (JPEG or PNG, at most 2 MB)", render_kw={"accept": "image/jpeg,image/png"})
     remove_photo = BooleanField("Remove my photo")
 
-    def set_choices(self, provider_types: list, lists: dict) -> None:
-        """Fill the select and checkbox lists from the reference lists (keyed like LIST_FIELD_LABELS)."""
-        self.provider_type.choices = [SelectChoice(item.slug, item.name) for item in provider_types]
-        for name, items in lists.items():
-            getattr(self, name).choices = [SelectChoice(item.slug, item.name) for item in items]
+    def set_choices(self, lists: dict) -> None:
+        """Fill each list attribute's choices: `lists` maps a reference list's key to its items."""
+        for attribute in EDITABLE:
+            field = self[attribute.output_key]
+            if attribute.reference is not None:
+                choices = [SelectChoice(item.slug, item.name) for item in lists[attribute.output_key]]
+            elif attribute.choices:
+                choices = [SelectChoice(choice.value, choice.label) for choice in attribute.choices]
+            else:
+                continue
+            if isinstance(field, SelectField) and not isinstance(field, ChoicesCheckboxes) and attribute.name != "type":
+                choices = [SelectChoice("", "Prefer not to say")] + choices
+            field.choices = choices
 
     def add_spare_rows(self) -> None:
         """Make sure the last office and license rows are blank, for adding one more without JavaScript."""
@@ -118,20 +147,35 @@ class ListingForm(FlaskForm):
         """The typed values as the listing service takes them."""
         changes = {name: self[name].data or "" for name in
                    ("first_name", "last_name", "credentials", "statement", "phone", "website")}
-        changes.update({name: bool(self[name].data) for name in
-                        ("accepting_new_patients", "in_person", "telehealth", "sliding_scale")})
-        changes.update(fee_min=self.fee_min.data, fee_max=self.fee_max.data, provider_type=self.provider_type.data)
+        for attribute in EDITABLE:
+            data = self[attribute.output_key].data
+            if isinstance(self[attribute.output_key], ChoicesCheckboxes):
+                changes[attribute.output_key] = list(data or [])
+            elif attribute.filter in (YES_NO, AVAILABILITY):
+                changes[attribute.output_key] = bool(data)
+            elif isinstance(self[attribute.output_key], IntegerField):
+                changes[attribute.output_key] = data
+            else:
+                changes[attribute.output_key] = data or ""
         changes["offices"] = [
-            {key: entry.form[key].data or "" for key in ("address1", "address2", "city", "state", "zip")}
+            {**{key: entry.form[key].data or "" for key in ("address1", "address2", "city", "state", "zip")},
+             "hours": entry.form.hours()}
             for entry in self.kept_rows("offices")
         ]
         changes["licenses"] = [
             {"state": entry.form.state.data or "", "number": entry.form.number.data or ""}
             for entry in self.kept_rows("licenses")
         ]
-        for name in LIST_FIELD_LABELS:
-            changes[name] = list(self[name].data or [])
         return changes
+
+    def typing_errors(self) -> dict[str, str]:
+        """Problems the form finds before the service looks: office hours with only one of their two times."""
+        errors = {}
+        for index, entry in enumerate(self.kept_rows("offices")):
+            missing = entry.form.incomplete_days()
+            if missing:
+                errors[f"offices-{index}-hours"] = f"Give both times, or neither: {', '.join(missing)}."
+        return errors
 
     def submitted_version(self) -> int | None:
         """The version the editor was opened at, or None when the hidden field was tampered with."""
@@ -149,6 +193,8 @@ class ListingForm(FlaskForm):
             if group in kept and rest:
                 index, _, sub = rest.partition("-")
                 rows = kept[group]
+                if sub == "hours":
+                    sub = HOURS_FIELDS[0][1]
                 if index.isdigit() and int(index) < len(rows):
                     target = rows[int(index)].form[sub] if sub in rows[int(index)].form else None
             elif key in self:
@@ -237,3 +283,23 @@ class InquiryForm(FlaskForm):
         for key, message in errors.items():
             field = self[key] if key in self else self.message
             field.errors = list(field.errors or []) + [message]
+
+
+def _attribute_field(attribute):
+    """The editor's field for one listing attribute, chosen by what the registry says it holds."""
+    label = attribute.editor_label
+    if attribute.multiple:
+        return ChoicesCheckboxes(label, description=attribute.help)
+    if attribute.is_list:
+        return SelectField(label, description=attribute.help, validate_choice=False)
+    if attribute.filter in (YES_NO, AVAILABILITY):
+        return BooleanField(label, description=attribute.help)
+    if attribute.maximum is not None:
+        return IntegerField(label, validators=[Optional()], widget=NumberInput(min=0, max=attribute.maximum, step=1),
+                            description=attribute.help)
+    return StringField(label, description=attribute.help,
+                       render_kw={"maxlength": attribute.max_length} if attribute.max_length else None)
+
+
+for _attribute in EDITABLE:
+    setattr(ListingForm, _attribute.output_key, _attribute_field(_attribute))

@@ -1,11 +1,18 @@
-"""The search form."""
+"""The search form: the place, then one field per searchable listing attribute (services/attributes.py)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from ...services.attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO
+
 RADIUS_CHOICES = [SelectChoice(str(m), f"{m} miles") for m in (5, 10, 25, 50, 100)]
+SORT_CHOICES = [SelectChoice(choice.value, choice.label) for choice in SORTS]
+# How the page groups the attribute filters: yes/no switches together, lists as open-able groups.
+SWITCHES = tuple(a for a in SEARCHABLE if a.filter in (YES_NO, AVAILABILITY))
+GROUPS = tuple(a for a in SEARCHABLE if a.filter in (ANY_OF, HOURS))
+AMOUNTS = tuple(a for a in SEARCHABLE if a.filter == AT_MOST)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -29,26 +36,23 @@ class SearchForm(FlaskForm):
     lng = HiddenField()
     radius = SelectField("Within", choices=RADIUS_CHOICES, default="25")
     q = SearchField("Name or keyword", validators=[Optional()])
-    type = MultiCheckboxField("Type of clinician")
-    modality = MultiCheckboxField("Therapy approach")
-    frequency = MultiCheckboxField("How often")
-    condition = MultiCheckboxField("Concerns")
-    insurance = MultiCheckboxField("Insurance")
-    language = MultiCheckboxField("Language")
-    age_group = MultiCheckboxField("Ages served")
-    telehealth = BooleanField("Offers telehealth", false_values=("false", "0", ""), render_kw={"value": "true"})
-    in_person = BooleanField("Sees people in person", false_values=("false", "0", ""), render_kw={"value": "true"})
-    accepting = BooleanField("Accepting new patients", false_values=("false", "0", ""), render_kw={"value": "true"})
-    sliding_scale = BooleanField("Sliding-scale fees", false_values=("false", "0", ""), render_kw={"value": "true"})
-    max_fee = IntegerField("Most I can pay per session ($)", validators=[Optional()], widget=NumberInput(min=0, step=5))
+    sort = SelectField("Sort by", choices=SORT_CHOICES, default="best")
 
     def set_choices(self, lists: dict) -> None:
-        """Fill the checkbox lists from the reference lists."""
-        for name, items in lists.items():
-            getattr(self, name).choices = [SelectChoice(item.slug, item.name) for item in items]
+        """Fill the checkbox lists: `lists` maps a reference list's output key to its items."""
+        for attribute in GROUPS:
+            if attribute.reference is not None:
+                items = [SelectChoice(item.slug, item.name) for item in lists[attribute.output_key]]
+            else:
+                items = [SelectChoice(choice.value, choice.label) for choice in attribute.choices]
+            self[attribute.search_parameter].choices = items
         chosen = self.radius.data
         if chosen and chosen not in {choice.value for choice in RADIUS_CHOICES}:
-            self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{chosen} miles")]
+            # A radius typed into the URL is shown only when it is a number the search accepts.
+            try:
+                self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{float(chosen):g} miles")]
+            except ValueError:
+                self.radius.data = "25"
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show service validation errors next to the fields they concern."""
@@ -63,3 +67,18 @@ class SearchForm(FlaskForm):
     def has_errors(self) -> bool:
         """Whether any field carries an error."""
         return any(field.errors for field in self)
+
+
+def _search_field(attribute):
+    """The search form's field for one searchable attribute, labelled with the question the form asks."""
+    if attribute.filter in (ANY_OF, HOURS):
+        return MultiCheckboxField(attribute.question, description=attribute.help)
+    if attribute.filter in (YES_NO, AVAILABILITY):
+        return BooleanField(attribute.question, false_values=("false", "0", ""), render_kw={"value": "true"},
+                            description=attribute.help)
+    return IntegerField(attribute.question, validators=[Optional()], widget=NumberInput(min=0, step=5),
+                        description=attribute.help)
+
+
+for _attribute in SEARCHABLE:
+    setattr(SearchForm, _attribute.search_parameter, _search_field(_attribute))

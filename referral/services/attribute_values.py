@@ -1,0 +1,92 @@
+"""Reading a listing attribute off a provider: as stored (editor, history), as published (JSON, CSV), as read."""
+from __future__ import annotations
+
+from ..models import Provider
+from .attributes import AT_MOST, ATTRIBUTES, AVAILABILITY, HOURS, HOURS_WINDOWS, Attribute
+from .availability import availability_of
+from .search import EVENING_STARTS, MORNING_ENDS, WEEKEND_DAYS, AvailabilityRules
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def hours_windows(provider: Provider) -> list[str]:
+    """The searchable windows (evenings, weekends, early-mornings) some office of the provider is open in."""
+    found = set()
+    for office in provider.offices:
+        for window in office.hours:
+            if window.closes > EVENING_STARTS:
+                found.add("evenings")
+            if window.day in WEEKEND_DAYS:
+                found.add("weekends")
+            if window.opens < MORNING_ENDS:
+                found.add("early-mornings")
+    return [choice.value for choice in HOURS_WINDOWS if choice.value in found]
+
+
+def stored_value(provider: Provider, attribute: Attribute):
+    """The attribute as stored, JSON-ready: slugs for reference lists, the raw column otherwise."""
+    if attribute.filter == HOURS:
+        return hours_windows(provider)
+    value = getattr(provider, attribute.column)
+    if attribute.reference is not None:
+        if attribute.multiple:
+            return sorted(item.slug for item in value)
+        return value.slug if value is not None else None
+    return value
+
+
+def published_value(provider: Provider, attribute: Attribute, rules: AvailabilityRules):
+    """The attribute as the API and the CSV export publish it (accepting means confirmed recently)."""
+    if attribute.filter == AVAILABILITY:
+        return availability_of(provider, rules).accepting
+    value = stored_value(provider, attribute)
+    if attribute.multiple and attribute.reference is not None:
+        # Reference lists keep their display order (the relationship's order), not the alphabet.
+        return [item.slug for item in getattr(provider, attribute.column)]
+    return value
+
+
+def value_labels(provider: Provider, attribute: Attribute) -> list[str]:
+    """The attribute's values as people read them (empty when the listing says nothing)."""
+    if attribute.filter == HOURS:
+        return [attribute.choice_label(value) for value in hours_windows(provider)]
+    value = getattr(provider, attribute.column)
+    if attribute.reference is not None:
+        items = value if attribute.multiple else ([value] if value is not None else [])
+        return [item.name for item in items]
+    if attribute.choices:
+        return [attribute.choice_label(value)] if value else []
+    if isinstance(value, bool):
+        return [attribute.label] if value else []
+    if value is None or value == "":
+        return []
+    if attribute.filter == AT_MOST:
+        return [f"${value}"]
+    return [str(value)]
+
+
+def shown_attributes(provider: Provider, section: str) -> list[tuple[Attribute, list[str]]]:
+    """(attribute, its labels) for every attribute of a profile section that the listing fills in."""
+    shown = []
+    for attribute in ATTRIBUTES:
+        if attribute.section != section or attribute.filter == AVAILABILITY:
+            continue
+        labels = value_labels(provider, attribute)
+        if labels:
+            shown.append((attribute, labels))
+    return shown
+
+
+def office_hours_lines(office) -> list[str]:
+    """An office's weekly hours as lines people read: "Monday 9:00 am – 5:00 pm"."""
+    return [f"{DAY_NAMES[window.day]} {clock(window.opens)} – {clock(window.closes)}" for window in office.hours]
+
+
+def clock(minutes: int) -> str:
+    """Minutes after midnight as a time of day: 9:00 am, 5:30 pm, midnight."""
+    if minutes in (0, 1440):
+        return "midnight"
+    hours, rest = divmod(minutes, 60)
+    suffix = "am" if hours < 12 else "pm"
+    return f"{(hours - 1) % 12 + 1}:{rest:02d} {suffix}"
+

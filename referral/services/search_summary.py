@@ -1,0 +1,57 @@
+"""What a search asked for and how its results are ordered, in the words people read (never slugs)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .attributes import AT_MOST, BY_NAME
+from .search_params import SearchCriteria
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One filter of a search: the attribute, the query parameter and value that ask for it, and its label."""
+
+    name: str
+    parameter: str
+    value: str | None  # None for a filter with one value (yes/no, an amount): removing drops the parameter
+    label: str
+
+
+def filter_chips(criteria: SearchCriteria) -> list[Chip]:
+    """Every filter the search applies, labelled as people read it."""
+    chips = []
+    for name, value in criteria.filters.items():
+        attribute = BY_NAME[name]
+        parameter = attribute.search_parameter
+        if name in criteria.values:
+            labels = _labels(attribute, criteria.values[name])
+            chips.extend(Chip(name, parameter, v, labels.get(v, v)) for v in criteria.values[name])
+        elif attribute.filter == AT_MOST:
+            chips.append(Chip(name, parameter, None, f"{attribute.label} at most ${value}"))
+        else:
+            chips.append(Chip(name, parameter, None, attribute.question if value else f"Not: {attribute.question.lower()}"))
+    return chips
+
+
+def _labels(attribute, values: tuple[str, ...]) -> dict[str, str]:
+    if attribute.reference is None:
+        return {value: attribute.choice_label(value) for value in values}
+    model = attribute.reference
+    return dict(db.session.execute(select(model.slug, model.name).where(model.slug.in_(values))).all())
+
+
+def sort_note(criteria: SearchCriteria) -> str:
+    """How the results are ordered, said plainly."""
+    if criteria.sort == "distance":
+        return "Nearest first."
+    if criteria.sort == "fee":
+        return "Lowest standard fee first; listings that give no standard fee come last."
+    if criteria.sort == "confirmed":
+        return "Most recently confirmed availability first; listings never confirmed come last."
+    if criteria.place is not None:
+        return ("Best match: nearest first, counting every half mile as one step; within a step, listings whose "
+                "availability was confirmed in the last six months come before the others.")
+    return "By name; listings whose availability has not been confirmed for six months come after the others."
