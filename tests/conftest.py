@@ -7,11 +7,13 @@ push an app context only around direct service calls and set-up (the `app_ctx` f
 """
 import atexit
 import os
+import weakref
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import has_app_context
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
@@ -79,7 +81,7 @@ class LifecycleClient(FlaskClient):
 
 # Flask-Limiter keeps its settings on the one extension object, from the last app that set it up:
 # each test starts from the state its app was built with.
-_limiter_states: dict = {}
+_limiter_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def build_test_app(url: str, **overrides):
@@ -93,6 +95,10 @@ def build_test_app(url: str, **overrides):
         db.session.commit()
     return application
 
+
+# No test depends on how fast the machine is at the moment: no deadlines, no data-generation speed check.
+settings.register_profile("steady", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("steady")
 
 # Sessions bound to a test's connection join its outer transaction through savepoints: a commit in
 # the app releases a savepoint, and the test's rollback undoes everything.

@@ -11,14 +11,15 @@ from referral.models import OutboxMessage, User, utcnow
 PASSWORD = "a sturdy passphrase"
 
 
-def outbox(kind: str | None = None, to: str | None = None) -> list[OutboxMessage]:
-    """Outbox rows, oldest first, optionally of one kind and to one address."""
+def outbox(app, kind: str | None = None, to: str | None = None) -> list[OutboxMessage]:
+    """Outbox rows as committed now, oldest first, optionally of one kind and to one address (detached)."""
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
     if to:
         query = query.where(OutboxMessage.to_address == to)
-    return list(db.session.scalars(query))
+    with app.app_context():
+        return list(db.session.scalars(query))
 
 
 def link_path(message: OutboxMessage, app) -> str:
@@ -34,8 +35,10 @@ def register(client, email="new.person@example.org", password=PASSWORD, role="pr
                                           "password": password, "confirm": extra.pop("confirm", password), **extra})
 
 
-def user_by_email(email: str) -> User | None:
-    return db.session.scalars(select(User).where(User.email == email)).first()
+def user_by_email(app, email: str) -> User | None:
+    """The account with this address as committed now (detached), or None."""
+    with app.app_context():
+        return db.session.scalars(select(User).where(User.email == email)).first()
 
 
 def test_register_confirm_login_logout(app, client):
@@ -43,7 +46,7 @@ def test_register_confirm_login_logout(app, client):
     assert response.status_code == 302 and response.location.endswith("/check-email")
     assert "Check your email" in client.get(response.location).get_data(as_text=True)
 
-    user = user_by_email("dana@example.org")
+    user = user_by_email(app, "dana@example.org")
     assert user is not None and user.role == "provider" and user.email_confirmed_at is None
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
@@ -51,17 +54,16 @@ def test_register_confirm_login_logout(app, client):
     # Before confirming, logging in is refused and a fresh link is sent.
     refused = client.post("/login", data={"email": "dana@example.org", "password": PASSWORD})
     assert refused.status_code == 200 and "confirm your email address first" in refused.get_data(as_text=True)
-    assert len(outbox("account.confirm", "dana@example.org")) == 2
+    assert len(outbox(app, "account.confirm", "dana@example.org")) == 2
 
-    path = link_path(outbox("account.confirm")[0], app)
+    path = link_path(outbox(app, "account.confirm")[0], app)
     assert "dana" not in path.lower() and "example" not in path.lower()  # no address in the URL
     page = client.get(path)
     assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
-    assert user_by_email("dana@example.org").email_confirmed_at is None  # a GET (mail scanner) changes nothing
+    assert user_by_email(app, "dana@example.org").email_confirmed_at is None  # a GET (mail scanner) changes nothing
     confirmed = client.post(path)
     assert confirmed.status_code == 302 and confirmed.location.endswith("/login")
-    db.session.expire_all()
-    assert user_by_email("dana@example.org").email_confirmed_at is not None
+    assert user_by_email(app, "dana@example.org").email_confirmed_at is not None
 
     logged_in = client.post("/login", data={"email": "DANA@example.org ", "password": PASSWORD})
     assert logged_in.status_code == 302
@@ -77,10 +79,10 @@ def test_register_confirm_login_logout(app, client):
 
 def test_register_as_referrer_and_never_as_admin(app, client):
     register(client, email="ref@example.org", role="referrer")
-    assert user_by_email("ref@example.org").role == "referrer"
+    assert user_by_email(app, "ref@example.org").role == "referrer"
     response = register(client, email="sneaky@example.org", role="admin")
     assert response.status_code == 200
-    assert user_by_email("sneaky@example.org") is None
+    assert user_by_email(app, "sneaky@example.org") is None
 
 
 def test_register_errors_keep_what_was_typed(app, client):
@@ -89,7 +91,7 @@ def test_register_errors_keep_what_was_typed(app, client):
     assert response.status_code == 200
     assert "Use at least 12 characters." in text
     assert 'value="keep.me@example.org"' in text and 'value="Dana Example"' in text
-    assert user_by_email("keep.me@example.org") is None
+    assert user_by_email(app, "keep.me@example.org") is None
 
     mismatch = register(client, email="keep.me@example.org", confirm="something else entirely")
     assert "The two passwords differ." in mismatch.get_data(as_text=True)
@@ -105,11 +107,11 @@ def test_register_existing_email_looks_the_same_and_tells_the_owner(app, client,
     assert (taken.status_code, taken.location) == (fresh.status_code, fresh.location)
     assert client.get(taken.location).get_data() == client.get(fresh.location).get_data()
     # The owner gets a notice, not a confirmation link; the account is untouched.
-    notices = outbox("account.exists", "taken@example.org")
+    notices = outbox(app, "account.exists", "taken@example.org")
     assert len(notices) == 1 and "/reset" in notices[0].body_text
-    assert outbox("account.confirm", "taken@example.org") == []
-    db.session.expire_all()
-    assert db.session.get(User, owner.id).password_hash == owner.password_hash
+    assert outbox(app, "account.confirm", "taken@example.org") == []
+    with app.app_context():
+        assert db.session.get(User, owner.id).password_hash == owner.password_hash
 
 
 def test_login_answers_the_same_for_unknown_email_and_wrong_password(app, client, make_user):
@@ -158,7 +160,7 @@ def test_password_reset_flow_is_single_use(app, client, make_user):
 
     response = client.post("/reset", data={"email": "Forgetful@example.org"})
     assert response.status_code == 302 and response.location.endswith("/reset/sent")
-    mails = outbox("account.reset", "forgetful@example.org")
+    mails = outbox(app, "account.reset", "forgetful@example.org")
     assert len(mails) == 1
     path = link_path(mails[0], app)
     assert client.get(path).status_code == 200
@@ -183,14 +185,14 @@ def test_reset_request_answers_the_same_for_unknown_email(app, client, make_user
     known = client.post("/reset", data={"email": "known@example.org"})
     unknown = client.post("/reset", data={"email": "nobody@example.org"})
     assert (known.status_code, known.location) == (unknown.status_code, unknown.location)
-    assert outbox("account.reset", "nobody@example.org") == []
-    assert len(outbox("account.reset")) == 1
+    assert outbox(app, "account.reset", "nobody@example.org") == []
+    assert len(outbox(app, "account.reset")) == 1
 
 
 def test_wrong_and_expired_tokens_are_refused(app, client, make_user):
     make_user(email="late@example.org")
     client.post("/reset", data={"email": "late@example.org"})
-    path = link_path(outbox("account.reset")[0], app)
+    path = link_path(outbox(app, "account.reset")[0], app)
     tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     assert client.get(tampered).status_code == 400
     assert client.get("/reset/not-a-token").status_code == 400
@@ -203,11 +205,10 @@ def test_wrong_and_expired_tokens_are_refused(app, client, make_user):
     assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
 
     register(client, email="slow@example.org")
-    confirm_path = link_path(outbox("account.confirm", "slow@example.org")[0], app)
+    confirm_path = link_path(outbox(app, "account.confirm", "slow@example.org")[0], app)
     with time_machine.travel(utcnow() + timedelta(seconds=app.config["EMAIL_CONFIRM_MAX_AGE"] + 60)):
         assert client.post(confirm_path).status_code == 400
-    db.session.expire_all()
-    assert user_by_email("slow@example.org").email_confirmed_at is None
+    assert user_by_email(app, "slow@example.org").email_confirmed_at is None
 
 
 def test_change_password_keeps_this_session_and_ends_others(app, client, make_user, login):
@@ -227,8 +228,8 @@ def test_change_password_keeps_this_session_and_ends_others(app, client, make_us
     assert ok.status_code == 302
     assert client.get("/account").status_code == 200
     assert other.get("/account").status_code == 302
-    db.session.expire_all()
-    assert db.session.get(User, user.id).password_hash.startswith("$argon2id$")
+    with app.app_context():
+        assert db.session.get(User, user.id).password_hash.startswith("$argon2id$")
 
 
 def test_change_email_needs_the_link_sent_to_the_new_address(app, client, make_user, login):
@@ -239,17 +240,17 @@ def test_change_email_needs_the_link_sent_to_the_new_address(app, client, make_u
     taken = client.post("/account/email", data={"em-new_email": "someone.else@example.org", "em-password": PASSWORD})
     fresh = client.post("/account/email", data={"em-new_email": "New@Example.org", "em-password": PASSWORD})
     assert taken.status_code == fresh.status_code == 302  # no hint that an address is taken
-    assert len(outbox("account.exists", "someone.else@example.org")) == 1
+    assert len(outbox(app, "account.exists", "someone.else@example.org")) == 1
 
-    db.session.expire_all()
-    assert db.session.get(User, user.id).email == "old@example.org"  # not yet
-    mails = outbox("account.change-email", "new@example.org")
+    with app.app_context():
+        assert db.session.get(User, user.id).email == "old@example.org"  # not yet
+    mails = outbox(app, "account.change-email", "new@example.org")
     assert len(mails) == 1
     path = link_path(mails[0], app)
     assert client.post(path).status_code == 302
-    db.session.expire_all()
-    assert db.session.get(User, user.id).email == "new@example.org"
-    assert len(outbox("account.email-changed", "old@example.org")) == 1
+    with app.app_context():
+        assert db.session.get(User, user.id).email == "new@example.org"
+    assert len(outbox(app, "account.email-changed", "old@example.org")) == 1
 
     client.post("/logout")
     assert client.post("/login", data={"email": "new@example.org", "password": PASSWORD}).status_code == 302

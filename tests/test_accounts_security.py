@@ -4,6 +4,7 @@ import random
 import re
 
 import pytest
+from conftest import LifecycleClient, build_test_app
 from sqlalchemy import select
 
 from config import TestingConfig
@@ -19,21 +20,34 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def make_app():
-    """Factory for an extra app on its own in-memory SQLite database, with configuration overrides."""
-    contexts = []
+    """Factory for an extra app on its own in-memory SQLite database (schema and reference lists made).
 
-    def factory(**overrides):
-        application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://", **overrides)
-        context = application.app_context()
-        context.push()
-        contexts.append(context)
-        db.create_all()
-        return application
+    No app context stays pushed: requests make their own; wrap direct database work in
+    `with application.app_context():`.
+    """
+    return lambda **overrides: build_test_app("sqlite://", **overrides)
 
-    yield factory
-    for context in reversed(contexts):
-        db.session.remove()
-        context.pop()
+
+@pytest.fixture
+def fresh_app(app):
+    """A new app on the test's database connection, inside its rolled-back transaction.
+
+    It has served no request yet, so a test may still add routes to it; users made with `make_user`
+    are in its database.
+    """
+    with app.app_context():
+        connection = db.engines[None]
+    application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    application.test_client_class = LifecycleClient
+    with application.app_context():
+        engines = db.engines
+    engine = engines[None]
+    engines[None] = connection
+    try:
+        yield application
+    finally:
+        engines[None] = engine
+        engine.dispose()
 
 
 def csrf_token_from(html: str) -> str:
@@ -56,9 +70,10 @@ def test_posts_without_csrf_token_are_refused(make_app):
     from referral.services.accounts import hash_password
     from referral.models import utcnow
 
-    db.session.add(User(email="csrf@example.org", password_hash=hash_password(PASSWORD), role="provider",
-                        email_confirmed_at=utcnow(), session_version=1))
-    db.session.commit()
+    with application.app_context():
+        db.session.add(User(email="csrf@example.org", password_hash=hash_password(PASSWORD), role="provider",
+                            email_confirmed_at=utcnow(), session_version=1))
+        db.session.commit()
     client = application.test_client()
 
     refused = client.post("/login", data={"email": "csrf@example.org", "password": PASSWORD})
@@ -79,7 +94,8 @@ def test_posts_without_csrf_token_are_refused(make_app):
 
     assert client.post("/register", data={"role": "provider", "email": "x@example.org", "password": PASSWORD,
                                           "confirm": PASSWORD}).status_code == 400
-    assert db.session.scalars(select(User).where(User.email == "x@example.org")).first() is None
+    with application.app_context():
+        assert db.session.scalars(select(User).where(User.email == "x@example.org")).first() is None
 
 
 def test_login_register_and_reset_are_rate_limited(make_app):
@@ -99,7 +115,8 @@ def test_login_register_and_reset_are_rate_limited(make_app):
                                        "confirm": PASSWORD})
     assert client.post("/register", data={"role": "provider", "email": "r9@example.org", "password": PASSWORD,
                                           "confirm": PASSWORD}).status_code == 429
-    assert db.session.scalars(select(User).where(User.email == "r9@example.org")).first() is None
+    with application.app_context():
+        assert db.session.scalars(select(User).where(User.email == "r9@example.org")).first() is None
 
     for _ in range(2):
         assert client.post("/reset", data={"email": "a@example.org"}).status_code == 302
@@ -132,12 +149,13 @@ def test_rate_limit_is_shared_through_redis(make_app):
     assert client_from(second).post("/login", data={"email": "a@example.org", "password": "x"}).status_code == 200
 
 
-def test_role_required_sends_anonymous_to_login_and_others_away(app, client, make_user, login):
+def test_role_required_sends_anonymous_to_login_and_others_away(fresh_app, make_user, login):
     @role_required("admin")
     def admin_only():
         return "admin area"
 
-    app.add_url_rule("/test-admin-only", "test_admin_only", admin_only)
+    fresh_app.add_url_rule("/test-admin-only", "test_admin_only", admin_only)
+    client = fresh_app.test_client()
     anonymous = client.get("/test-admin-only")
     assert anonymous.status_code == 302 and "/login" in anonymous.location
 
@@ -153,13 +171,15 @@ def test_role_required_sends_anonymous_to_login_and_others_away(app, client, mak
 def test_create_admin_command(app, runner, client):
     result = runner.invoke(args=["create-admin", "Boss@Example.org"], input="too short\ntoo short\n")
     assert result.exit_code != 0 and "at least 12 characters" in result.output
-    assert db.session.scalars(select(User)).first() is None
+    with app.app_context():
+        assert db.session.scalars(select(User)).first() is None
 
     result = runner.invoke(args=["create-admin", "Boss@Example.org"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
-    admin = db.session.scalars(select(User).where(User.email == "boss@example.org")).one()
-    assert admin.role == "admin" and admin.email_confirmed_at is not None
-    assert admin.password_hash.startswith("$argon2id$")
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.email == "boss@example.org")).one()
+        assert admin.role == "admin" and admin.email_confirmed_at is not None
+        assert admin.password_hash.startswith("$argon2id$")
 
     again = runner.invoke(args=["create-admin", "boss@example.org", "--password", "another long password"])
     assert again.exit_code != 0 and "already exists" in again.output

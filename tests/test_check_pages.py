@@ -246,13 +246,14 @@ def test_nothing_is_stored_or_logged(app, client, caplog):
     caplog.set_level(logging.DEBUG)
     for name in ("werkzeug", "sqlalchemy", app.logger.name):
         caplog.set_level(logging.DEBUG, logger=name)
-    before = row_counts()
+    with app.app_context():
+        before = row_counts()
     posted = {**answers(PHQ9, [3, 3, 3, 2, 2, 2, 1, 1, 2]), "difficulty": "2"}  # score 19
     html = client.post("/check/phq-9", data=posted).get_data(as_text=True)
     assert "19 out of 27" in text_of(html)
     client.post("/check/gad-7", data=answers(GAD7, [3, 3, 3, 3, 3, 2]))  # incomplete
-    db.session.rollback()
-    assert row_counts() == before
+    with app.app_context():
+        assert row_counts() == before
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records)
     for needle in ("q1", "q9", "difficulty", "Several days", "Nearly every day", "Moderately severe",
                    "Very difficult", "out of 27"):

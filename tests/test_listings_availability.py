@@ -19,8 +19,10 @@ def owned(make_provider, user, **overrides):
     return make_provider(**values)
 
 
-def reminders() -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "availability.reminder")))
+def reminders(app) -> list[OutboxMessage]:
+    """The availability reminders queued so far (detached)."""
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "availability.reminder")))
 
 
 def accepting_results(client) -> list:
@@ -57,7 +59,7 @@ def test_send_reminders_once_per_period_and_link_confirms(app, client, runner, m
         assert "queued: 0" in runner.invoke(args=["send-reminders"]).output  # the same day again
     with time_machine.travel(START + timedelta(days=45), tick=False):
         assert "queued: 0" in runner.invoke(args=["send-reminders"]).output  # still within the period
-    mail = reminders()
+    mail = reminders(app)
     assert [m.to_address for m in mail] == ["owner@example.org"]
     link = re.search(r"http\S+/availability/confirm/(\S+)", mail[0].body_text).group(0)
     path = link[link.index("/availability/"):]
@@ -65,15 +67,15 @@ def test_send_reminders_once_per_period_and_link_confirms(app, client, runner, m
     with time_machine.travel(START + timedelta(days=40), tick=False):
         page = client.get(path)  # no login needed: the signed link is enough
         assert page.status_code == 200 and "Availability confirmed" in page.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Provider, provider.id).availability_confirmed_at == START + timedelta(days=40)
+    with app.app_context():
+        assert db.session.get(Provider, provider.id).availability_confirmed_at == START + timedelta(days=40)
     with time_machine.travel(START + timedelta(days=65), tick=False):
         # The owner confirmed 25 days ago: no reminder. "Fresh" confirmed 45 days ago: reminded.
         assert "queued: 1" in runner.invoke(args=["send-reminders"]).output
     with time_machine.travel(START + timedelta(days=71), tick=False):
         assert "queued: 1" in runner.invoke(args=["send-reminders"]).output  # the owner, 31 days after confirming
-    assert [m.to_address for m in reminders()][0] == "owner@example.org"
-    assert [m.to_address for m in reminders()].count("owner@example.org") == 2
+    assert [m.to_address for m in reminders(app)][0] == "owner@example.org"
+    assert [m.to_address for m in reminders(app)].count("owner@example.org") == 2
 
 
 def test_confirm_link_expires_and_rejects_tampering(app, client, make_user, make_provider):
@@ -87,8 +89,8 @@ def test_confirm_link_expires_and_rejects_tampering(app, client, make_user, make
         expired = client.get(f"/availability/confirm/{token}")
     assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
     assert client.get(f"/availability/confirm/{token[:-2]}xx").status_code == 400
-    db.session.expire_all()
-    assert db.session.get(Provider, provider.id).availability_confirmed_at == START
+    with app.app_context():
+        assert db.session.get(Provider, provider.id).availability_confirmed_at == START
 
 
 def test_confirm_link_stops_working_when_the_owner_changes(app, client, make_user, make_provider):
@@ -96,8 +98,10 @@ def test_confirm_link_stops_working_when_the_owner_changes(app, client, make_use
 
     provider = owned(make_provider, make_user())
     token = confirmation_token(app.config["SECRET_KEY"], provider)
-    provider.owner_id = make_user().id
-    db.session.commit()
+    new_owner = make_user()
+    with app.app_context():
+        db.session.get(Provider, provider.id).owner_id = new_owner.id
+        db.session.commit()
     assert client.get(f"/availability/confirm/{token}").status_code == 400
 
 

@@ -3,6 +3,7 @@ import io
 from datetime import datetime, timezone
 
 import pytest
+from conftest import loaded
 from PIL import Image
 from sqlalchemy import select
 
@@ -41,9 +42,10 @@ def form_data(provider, **changes) -> dict:
     return data
 
 
-def reload(provider_id: int) -> Provider:
-    db.session.expire_all()
-    return db.session.get(Provider, provider_id)
+def reload(app, provider_id: int) -> Provider:
+    """The listing as committed now, read in an app context of its own (detached, relationships loaded)."""
+    with app.app_context():
+        return loaded(db.session.get(Provider, provider_id))
 
 
 # --- the editor --------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def test_editor_adds_a_second_office_in_the_spare_row(app, client, make_user, ma
                  "offices-1-zip": "83702"})
     app.extensions["geocoder"] = fake_geocoder
     assert client.post(f"/listings/{provider.id}/edit", data=data).status_code == 302
-    assert sorted(o.state for o in reload(provider.id).offices) == ["ID", "NY"]
+    assert sorted(o.state for o in reload(app, provider.id).offices) == ["ID", "NY"]
 
 
 def test_ungeocodable_address_is_refused_at_its_field_and_nothing_typed_is_lost(app, client, make_user,
@@ -92,7 +94,7 @@ def test_ungeocodable_address_is_refused_at_its_field_and_nothing_typed_is_lost(
     html = response.get_data(as_text=True)
     assert 'id="offices-0-zip-error"' in html and "could not find this address" in html
     assert "A statement I typed carefully." in html and "(212) 555-0177" in html and 'value="Nowhere"' in html
-    assert reload(provider.id).statement == "I work with adults."
+    assert reload(app, provider.id).statement == "I work with adults."
 
 
 def test_bad_number_keeps_the_form(app, client, make_user, make_provider, login):
@@ -122,12 +124,12 @@ def test_stale_save_is_refused_shows_what_changed_and_keeps_typing(app, client, 
     assert "Someone else changed this listing" in html
     assert "<th scope=\"row\">Phone</th><td>(208) 555-0199</td><td>(212) 555-0111</td>" in html
     assert "My new words" in html
-    assert reload(provider.id).phone == "(208) 555-0199"
+    assert reload(app, provider.id).phone == "(208) 555-0199"
 
     # Saving again from the page (which now carries the current version) goes through, knowingly.
-    stale["version"] = str(reload(provider.id).version_id)
+    stale["version"] = str(reload(app, provider.id).version_id)
     assert client.post(f"/listings/{provider.id}/edit", data=stale).status_code == 302
-    assert reload(provider.id).phone == "(212) 555-0111"
+    assert reload(app, provider.id).phone == "(212) 555-0111"
 
 
 def test_csrf_token_is_required_when_csrf_is_on(app, client, make_user, make_provider, login):
@@ -137,7 +139,7 @@ def test_csrf_token_is_required_when_csrf_is_on(app, client, make_user, make_pro
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/listings/{provider.id}/edit", data=form_data(provider, statement="forged"))
     assert response.status_code == 400
-    assert reload(provider.id).statement == "I work with adults."
+    assert reload(app, provider.id).statement == "I work with adults."
 
 
 def test_history_lists_who_changed_what(app, client, make_user, make_provider, login):
@@ -225,7 +227,7 @@ def test_api_patch_updates_and_refuses_stale_versions(app, client, make_user, ma
     body = stale.get_json()
     assert body["error"]["parameter"] == "version" and body["error"]["current_version"] == version + 1
     assert body["error"]["changed"] == [{"field": "fee_min", "theirs": "80", "yours": "60"}]
-    assert reload(provider.id).fee_min == 80
+    assert reload(app, provider.id).fee_min == 80
 
 
 @pytest.mark.parametrize("kwargs, status, parameter", [
@@ -276,11 +278,13 @@ def matrix(app, make_user, make_provider, fake_geocoder):
     provider = owned(make_provider, owner)
     claimant = make_user()
     claimed = make_provider(npi="1234567901")
-    review = ListingReview(provider_id=claimed.id, requester_id=claimant.id, kind="claim")
-    inquiry = Inquiry(provider_id=provider.id, name="Pat", email="pat@example.org", preferred_contact="email",
-                      message="Hello", consented_at=utcnow())
-    db.session.add_all([review, inquiry])
-    db.session.commit()
+    with app.app_context():
+        review = ListingReview(provider_id=claimed.id, requester_id=claimant.id, kind="claim")
+        inquiry = Inquiry(provider_id=provider.id, name="Pat", email="pat@example.org", preferred_contact="email",
+                          message="Hello", consented_at=utcnow())
+        db.session.add_all([review, inquiry])
+        db.session.commit()
+        review, inquiry = loaded(review), loaded(inquiry)
     users = {"anonymous": None, "other-provider": make_user(), "referrer": make_user(role="referrer"),
              "owner": owner, "admin": make_user(role="admin")}
     return provider, review, inquiry, users
@@ -334,14 +338,15 @@ def test_authorization_matrix(app, login, matrix, role, kind):
     assert response.status_code == expected
     if expected == 302 and role == "anonymous":
         assert "/login" in response.headers["Location"]
-    after = reload(pid)
+    after = reload(app, pid)
     changed = (after.version_id, after.statement, after.availability_confirmed_at) != before
     assert changed == (kind in ("edit-post", "confirm", "api-patch") and role in ("owner", "admin"))
     if kind in ("edit-post", "api-patch") and changed:
         assert after.statement == f"by {role}"
-    answered = db.session.get(Inquiry, inquiry.id).answered_at is not None
-    assert answered == (kind == "answered" and role == "owner")
-    decided = db.session.get(ListingReview, review.id).status != "pending"
-    assert decided == (kind in ("approve", "reject") and role == "admin")
-    audit_rows = db.session.scalars(select(ListingAudit).where(ListingAudit.provider_id == pid)).all()
-    assert bool(audit_rows) == changed
+    with app.app_context():
+        answered = db.session.get(Inquiry, inquiry.id).answered_at is not None
+        assert answered == (kind == "answered" and role == "owner")
+        decided = db.session.get(ListingReview, review.id).status != "pending"
+        assert decided == (kind in ("approve", "reject") and role == "admin")
+        audit_rows = db.session.scalars(select(ListingAudit).where(ListingAudit.provider_id == pid)).all()
+        assert bool(audit_rows) == changed

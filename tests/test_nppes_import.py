@@ -34,57 +34,62 @@ def provider(npi: str) -> Provider:
     return db.session.scalar(select(Provider).where(Provider.npi == npi))
 
 
-def test_csv_sample_becomes_unclaimed_registry_listings(runner):
+def test_csv_sample_becomes_unclaimed_registry_listings(app, runner):
     result = runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
     assert result.exit_code == 0, result.output
     assert "36 rows read" in result.output and f"{SAMPLE_KEPT} added" in result.output and "0 rejected" in result.output
 
-    snapshot = directory_snapshot()
-    assert len(snapshot) == SAMPLE_KEPT and BEHAVIOR_TECH_NPI not in snapshot
-    assert snapshot[PSYCHIATRIST_NPI] == (
-        "Josephine", "Deguzman", "M.D.", "psychiatrist", "2084P0800X", "(405) 858-2700",
-        (("IN", "01062310A"), ("OK", "29431")),
-        (("1140 N Hudson Ave", "", "Oklahoma City", "OK", "73103-3918"),),
-        True, "unclaimed", "nppes",
-    )
-    assert snapshot[SOCIAL_WORKER_NPI][3:5] == ("clinical-social-worker", "1041C0700X")
-    assert snapshot[NP_NPI][3] == "psychiatric-nurse-practitioner"
-    assert snapshot[NP_NPI][6] == (("IL", "0413363418"), ("IL", "27700177"), ("IL", "377001720"))
-    office = provider(NEW_YORK_NPI).offices[0]
-    assert office.zip.startswith("10025") and office.lat == pytest.approx(40.80, abs=0.05)
+    with app.app_context():
+        snapshot = directory_snapshot()
+        assert len(snapshot) == SAMPLE_KEPT and BEHAVIOR_TECH_NPI not in snapshot
+        assert snapshot[PSYCHIATRIST_NPI] == (
+            "Josephine", "Deguzman", "M.D.", "psychiatrist", "2084P0800X", "(405) 858-2700",
+            (("IN", "01062310A"), ("OK", "29431")),
+            (("1140 N Hudson Ave", "", "Oklahoma City", "OK", "73103-3918"),),
+            True, "unclaimed", "nppes",
+        )
+        assert snapshot[SOCIAL_WORKER_NPI][3:5] == ("clinical-social-worker", "1041C0700X")
+        assert snapshot[NP_NPI][3] == "psychiatric-nurse-practitioner"
+        assert snapshot[NP_NPI][6] == (("IL", "0413363418"), ("IL", "27700177"), ("IL", "377001720"))
+        office = provider(NEW_YORK_NPI).offices[0]
+        assert office.zip.startswith("10025") and office.lat == pytest.approx(40.80, abs=0.05)
 
 
-def test_csv_and_api_json_samples_import_the_same_providers(runner):
+def test_csv_and_api_json_samples_import_the_same_providers(app, runner):
     assert runner.invoke(args=["import-nppes", str(SAMPLE_CSV)]).exit_code == 0
-    from_csv = directory_snapshot()
-    db.session.execute(NppesRecord.__table__.delete())
-    db.session.execute(Provider.__table__.delete())
-    db.session.commit()
-    assert directory_snapshot() == {}
+    with app.app_context():
+        from_csv = directory_snapshot()
+        db.session.execute(NppesRecord.__table__.delete())
+        db.session.execute(Provider.__table__.delete())
+        db.session.commit()
+        assert directory_snapshot() == {}
 
     result = runner.invoke(args=["import-nppes", str(SAMPLE_JSON)])
     assert result.exit_code == 0, result.output
-    assert directory_snapshot() == from_csv
+    with app.app_context():
+        assert directory_snapshot() == from_csv
 
     # And each file seen after the other changes nothing: the same registry facts hash the same.
     result = runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
     assert f"0 added, 0 updated, {SAMPLE_KEPT} unchanged" in result.output
 
 
-def test_reimport_of_the_same_file_changes_nothing(runner):
+def test_reimport_of_the_same_file_changes_nothing(app, runner):
     runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
-    before, versions_before = directory_snapshot(), versions()
-    stamps_before = dict(db.session.execute(select(Provider.npi, Provider.updated_at)).all())
+    with app.app_context():
+        before, versions_before = directory_snapshot(), versions()
+        stamps_before = dict(db.session.execute(select(Provider.npi, Provider.updated_at)).all())
 
     result = runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
     assert result.exit_code == 0
     assert f"0 added, 0 updated, {SAMPLE_KEPT} unchanged" in result.output
-    assert directory_snapshot() == before
-    assert versions() == versions_before and set(versions_before.values()) == {1}
-    assert dict(db.session.execute(select(Provider.npi, Provider.updated_at)).all()) == stamps_before
+    with app.app_context():
+        assert directory_snapshot() == before
+        assert versions() == versions_before and set(versions_before.values()) == {1}
+        assert dict(db.session.execute(select(Provider.npi, Provider.updated_at)).all()) == stamps_before
 
 
-def test_newer_file_updates_registry_fields(runner, tmp_path):
+def test_newer_file_updates_registry_fields(app, runner, tmp_path):
     runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
 
     def move(index, rows):
@@ -96,21 +101,23 @@ def test_newer_file_updates_registry_fields(runner, tmp_path):
 
     result = runner.invoke(args=["import-nppes", str(edited_sample(tmp_path / "newer.csv", move))])
     assert "0 added, 1 updated" in result.output
-    moved = provider(PSYCHIATRIST_NPI)
-    assert moved.phone == "(405) 555-0199" and moved.version_id == 2
-    assert [(o.city, o.state, o.zip) for o in moved.offices] == [("New York", "NY", "10025")]
-    assert moved.offices[0].lat == pytest.approx(40.80, abs=0.05)
-    assert {p.npi: p.version_id for p in [provider(NP_NPI)]} == {NP_NPI: 1}
+    with app.app_context():
+        moved = provider(PSYCHIATRIST_NPI)
+        assert moved.phone == "(405) 555-0199" and moved.version_id == 2
+        assert [(o.city, o.state, o.zip) for o in moved.offices] == [("New York", "NY", "10025")]
+        assert moved.offices[0].lat == pytest.approx(40.80, abs=0.05)
+        assert {p.npi: p.version_id for p in [provider(NP_NPI)]} == {NP_NPI: 1}
 
 
-def test_an_owners_listing_survives_a_reimport(runner, tmp_path, make_user):
+def test_an_owners_listing_survives_a_reimport(app, runner, tmp_path, make_user):
     runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
     owner = make_user(role="provider")
-    listing = provider(PSYCHIATRIST_NPI)
-    listing.owner_id, listing.listing_status = owner.id, LISTING_VERIFIED
-    listing.first_name, listing.phone, listing.statement = "Jo", "(405) 555-0123", "I see adults."
-    db.session.commit()
-    version = provider(PSYCHIATRIST_NPI).version_id
+    with app.app_context():
+        listing = provider(PSYCHIATRIST_NPI)
+        listing.owner_id, listing.listing_status = owner.id, LISTING_VERIFIED
+        listing.first_name, listing.phone, listing.statement = "Jo", "(405) 555-0123", "I see adults."
+        db.session.commit()
+        version = provider(PSYCHIATRIST_NPI).version_id
 
     def change(index, rows):
         row = row_of(rows, PSYCHIATRIST_NPI)
@@ -121,26 +128,29 @@ def test_an_owners_listing_survives_a_reimport(runner, tmp_path, make_user):
     result = runner.invoke(args=["import-nppes", str(edited_sample(tmp_path / "newer.csv", change))])
     assert result.exit_code == 0
     assert "1 held by their owners and left as they are" in result.output
-    kept = provider(PSYCHIATRIST_NPI)
-    assert (kept.first_name, kept.phone, kept.statement) == ("Jo", "(405) 555-0123", "I see adults.")
-    assert sorted(lic.state for lic in kept.licenses) == ["IN", "OK"]
-    assert kept.version_id == version and kept.owner_id == owner.id and kept.listing_status == LISTING_VERIFIED
+    with app.app_context():
+        kept = provider(PSYCHIATRIST_NPI)
+        assert (kept.first_name, kept.phone, kept.statement) == ("Jo", "(405) 555-0123", "I see adults.")
+        assert sorted(lic.state for lic in kept.licenses) == ["IN", "OK"]
+        assert kept.version_id == version and kept.owner_id == owner.id and kept.listing_status == LISTING_VERIFIED
 
     # The owner's listing stays theirs on every later run, too.
     assert runner.invoke(args=["import-nppes", str(tmp_path / "newer.csv")]).exit_code == 0
-    assert provider(PSYCHIATRIST_NPI).first_name == "Jo"
+    with app.app_context():
+        assert provider(PSYCHIATRIST_NPI).first_name == "Jo"
 
 
-def test_dry_run_writes_nothing_and_says_what_it_would_do(runner):
+def test_dry_run_writes_nothing_and_says_what_it_would_do(app, runner):
     result = runner.invoke(args=["import-nppes", "--dry-run", str(SAMPLE_CSV)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Dry run, nothing written:")
     assert f"{SAMPLE_KEPT} would be added" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Provider)) == 0
-    assert db.session.scalar(select(func.count()).select_from(NppesRecord)) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Provider)) == 0
+        assert db.session.scalar(select(func.count()).select_from(NppesRecord)) == 0
 
 
-def test_an_interrupted_import_keeps_its_batches_and_a_rerun_finishes(app, fake_geocoder):
+def test_an_interrupted_import_keeps_its_batches_and_a_rerun_finishes(app_ctx, fake_geocoder):
     commits = {"n": 0}
 
     def commit_then_fail_once():
@@ -162,11 +172,12 @@ def test_an_interrupted_import_keeps_its_batches_and_a_rerun_finishes(app, fake_
     assert {npi: versions()[npi] for npi in first_batch} == first_batch  # committed rows untouched
 
 
-def test_deactivated_npis_leave_search_and_reactivated_ones_return(runner, client, tmp_path):
+def test_deactivated_npis_leave_search_and_reactivated_ones_return(app, runner, client, tmp_path):
     runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
-    listing = provider(NEW_YORK_NPI)
+    with app.app_context():
+        listing_id = provider(NEW_YORK_NPI).id
     assert "Josephine Diaz" in text_of(client.get("/search?near=10025"))
-    assert client.get(f"/providers/{listing.id}").status_code == 200
+    assert client.get(f"/providers/{listing_id}").status_code == 200
 
     def deactivate(index, rows):
         # The bulk file blanks every field of a deactivated NPI except the NPI and the date.
@@ -177,9 +188,10 @@ def test_deactivated_npis_leave_search_and_reactivated_ones_return(runner, clien
     result = runner.invoke(args=["import-nppes", str(edited_sample(tmp_path / "deactivated.csv", deactivate))])
     assert result.exit_code == 0, result.output
     assert "1 hidden as deactivated" in result.output
-    assert provider(NEW_YORK_NPI).active is False
+    with app.app_context():
+        assert provider(NEW_YORK_NPI).active is False
     assert "Josephine Diaz" not in text_of(client.get("/search?near=10025"))
-    assert client.get(f"/providers/{listing.id}").status_code == 404
+    assert client.get(f"/providers/{listing_id}").status_code == 404
 
     def reactivate(index, rows):
         row = row_of(rows, NEW_YORK_NPI)
@@ -188,12 +200,13 @@ def test_deactivated_npis_leave_search_and_reactivated_ones_return(runner, clien
     result = runner.invoke(args=["import-nppes", str(edited_sample(tmp_path / "reactivated.csv", reactivate))])
     assert result.exit_code == 0, result.output
     assert "1 updated" in result.output
-    assert provider(NEW_YORK_NPI).active is True
+    with app.app_context():
+        assert provider(NEW_YORK_NPI).active is True
     assert "Josephine Diaz" in text_of(client.get("/search?near=10025"))
-    assert client.get(f"/providers/{listing.id}").status_code == 200
+    assert client.get(f"/providers/{listing_id}").status_code == 200
 
 
-def test_the_cms_zip_imports_like_the_csv_inside_it(runner, tmp_path):
+def test_the_cms_zip_imports_like_the_csv_inside_it(app, runner, tmp_path):
     archive = tmp_path / "NPPES_Data_Dissemination_May_2025.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("npidata_pfile_20050523-20250511_fileheader.csv", SAMPLE_CSV.read_text().splitlines()[0] + "\n")
@@ -203,14 +216,19 @@ def test_the_cms_zip_imports_like_the_csv_inside_it(runner, tmp_path):
     result = runner.invoke(args=["import-nppes", str(archive)])
     assert result.exit_code == 0, result.output
     assert f"{SAMPLE_KEPT} added" in result.output
-    from_zip = directory_snapshot()
+    with app.app_context():
+        from_zip = directory_snapshot()
     result = runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
-    assert f"{SAMPLE_KEPT} unchanged" in result.output and directory_snapshot() == from_zip
+    assert f"{SAMPLE_KEPT} unchanged" in result.output
+    with app.app_context():
+        assert directory_snapshot() == from_zip
 
 
-def test_profile_says_the_listing_comes_from_the_registry(runner, client):
+def test_profile_says_the_listing_comes_from_the_registry(app, runner, client):
     runner.invoke(args=["import-nppes", str(SAMPLE_CSV)])
-    body = text_of(client.get(f"/providers/{provider(PSYCHIATRIST_NPI).id}"))
+    with app.app_context():
+        listing_id = provider(PSYCHIATRIST_NPI).id
+    body = text_of(client.get(f"/providers/{listing_id}"))
     assert "From the NPPES registry, not yet claimed by this provider." in body
     assert "Josephine Deguzman, M.D." in body and "Psychiatrist" in body
     assert "1140 N Hudson Ave" in body and "Oklahoma City, OK 73103-3918" in body

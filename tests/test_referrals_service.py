@@ -30,7 +30,7 @@ def _outbox() -> list[OutboxMessage]:
 # --- sending -----------------------------------------------------------------------------------
 
 
-def test_send_makes_one_copy_per_provider_and_mails_each_recipient(world, sent):
+def test_send_makes_one_copy_per_provider_and_mails_each_recipient(app_ctx, world, sent):
     """Two recipients: two copies in state sent, two "new referral" emails to the listing owners."""
     assert sorted(c.provider_id for c in sent.referral.copies) == sorted([world.provider_a.id, world.provider_b.id])
     assert {c.state for c in sent.referral.copies} == {"sent"}
@@ -71,7 +71,7 @@ def test_names_and_dates_of_birth_are_refused(reference):
     ({"note": "x" * 1001}, "note"),
     ({"consent": False}, "consent"),
 ])
-def test_bad_fields_are_refused_with_a_message_on_the_field(world, change, field):
+def test_bad_fields_are_refused_with_a_message_on_the_field(app_ctx, world, change, field):
     """Each bad field is named; nothing is sent."""
     with pytest.raises(ValidationFailed) as refused:
         service.send_referral(world.referrer, {**FORM, **change}, [world.provider_a.id])
@@ -80,14 +80,14 @@ def test_bad_fields_are_refused_with_a_message_on_the_field(world, change, field
     assert db.session.scalar(select(db.func.count()).select_from(Referral)) == 0
 
 
-def test_telehealth_state_alone_is_enough(world):
+def test_telehealth_state_alone_is_enough(app_ctx, world):
     """A telehealth referral gives the state instead of a ZIP."""
     referral = service.send_referral(world.referrer, {**FORM, "patient_zip": "", "telehealth_state": "ny"},
                                      [world.provider_a.id])
     assert (referral.patient_zip, referral.telehealth_state) == ("", "NY")
 
 
-def test_urgent_is_not_sent(world):
+def test_urgent_is_not_sent(app_ctx, world):
     """Urgent shows crisis guidance instead: nothing is stored or mailed."""
     with pytest.raises(service.UrgentReferral) as refused:
         service.send_referral(world.referrer, {**FORM, "urgency": "urgent"}, [world.provider_a.id])
@@ -97,7 +97,7 @@ def test_urgent_is_not_sent(world):
     assert _outbox() == []
 
 
-def test_recipients_one_to_five_verified_and_not_oneself(world, make_provider, make_user):
+def test_recipients_one_to_five_verified_and_not_oneself(app_ctx, world, make_provider, make_user):
     """No recipients, six, an unclaimed listing, or one's own listing are refused."""
     unclaimed = make_provider()
     extra = [make_provider(owner_id=make_user().id, listing_status="verified").id for _ in range(4)]
@@ -113,7 +113,7 @@ def test_recipients_one_to_five_verified_and_not_oneself(world, make_provider, m
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected", None])
-def test_only_approved_referrers_and_verified_providers_may_send(world, make_user, status):
+def test_only_approved_referrers_and_verified_providers_may_send(app_ctx, world, make_user, status):
     """A referrer whose profile is missing, pending or rejected cannot send."""
     user = make_user(role="referrer")
     if status:
@@ -135,7 +135,7 @@ def _who(world, name):
 
 
 @pytest.mark.parametrize("name", READERS)
-def test_who_reads_a_copy(world, sent, name):
+def test_who_reads_a_copy(app_ctx, world, sent, name):
     """A copy: its referrer, its own recipient and admins (audited); nobody else, not even the other recipient."""
     user = _who(world, name)
     if name in ("referrer", "recipient", "admin"):
@@ -150,7 +150,7 @@ def test_who_reads_a_copy(world, sent, name):
 
 
 @pytest.mark.parametrize("name", READERS)
-def test_who_reads_a_referral(world, sent, name):
+def test_who_reads_a_referral(app_ctx, world, sent, name):
     """The referral: the referrer and admins see both copies, each recipient only their own."""
     user = _who(world, name)
     expected = {"referrer": {sent.a.id, sent.b.id}, "admin": {sent.a.id, sent.b.id},
@@ -162,7 +162,7 @@ def test_who_reads_a_referral(world, sent, name):
             service.get_referral(user, sent.referral.public_id)
 
 
-def test_unknown_ids_are_not_found(world):
+def test_unknown_ids_are_not_found(app_ctx, world):
     """An id that names nothing is NotFound."""
     with pytest.raises(NotFound):
         service.get_copy(world.referrer, "nothing-here")
@@ -170,7 +170,7 @@ def test_unknown_ids_are_not_found(world):
         service.get_referral(world.admin, "nothing-here")
 
 
-def test_admin_reads_are_audited(world, sent):
+def test_admin_reads_are_audited(app_ctx, world, sent):
     """Every admin read leaves a row: who, which referral, how."""
     service.get_referral(world.admin, sent.referral.public_id, via="api")
     service.get_copy(world.admin, sent.b.public_id)
@@ -179,7 +179,7 @@ def test_admin_reads_are_audited(world, sent):
         (world.admin.id, sent.referral.id, "api"), (world.admin.id, sent.referral.id, "page")]
 
 
-def test_opening_a_copy_marks_it_viewed_only_for_its_recipient(world, sent):
+def test_opening_a_copy_marks_it_viewed_only_for_its_recipient(app_ctx, world, sent):
     """The referrer's and an admin's reads leave it "sent"; the recipient's first look makes it "viewed"."""
     service.get_copy(world.referrer, sent.a.public_id)
     service.get_copy(world.admin, sent.a.public_id)
@@ -188,7 +188,7 @@ def test_opening_a_copy_marks_it_viewed_only_for_its_recipient(world, sent):
     assert sent.a.state == "viewed"
 
 
-def test_messages_only_between_the_two_clinicians(world, sent):
+def test_messages_only_between_the_two_clinicians(app_ctx, world, sent):
     """The referrer and the recipient write; the other recipient and admins cannot."""
     service.post_message(world.recipient, sent.a.public_id, "Happy to help.")
     for outsider in (world.recipient_b, world.admin, world.other_referrer, None):
@@ -203,30 +203,31 @@ def test_messages_only_between_the_two_clinicians(world, sent):
 
 def test_unanswered_copies_expire_after_the_configured_days(app, world, runner):
     """Day 7 minus a minute: nothing; day 7: sent and viewed copies expire, answered ones do not; one mail each."""
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(T0, tick=False), app.app_context():
         referral = send(world)
         copy_a, copy_b = referral.copies
         other = send(world, patient_reference="ZK")
         service.accept(world.recipient, next(c for c in other.copies if c.provider_id == world.provider_a.id).public_id)
         service.get_copy(world.recipient_b, copy_b.public_id)  # viewed, still unanswered
         db.session.commit()
+        referral_id, other_id = referral.id, other.id
     with time_machine.travel(T0 + timedelta(days=7) - timedelta(minutes=1), tick=False):
         result = runner.invoke(args=["expire-referrals"])
         assert "0 expired" in result.output
     with time_machine.travel(T0 + timedelta(days=7), tick=False):
         result = runner.invoke(args=["expire-referrals"])
         assert result.exit_code == 0 and "2 expired" in result.output
-    db.session.expire_all()
-    assert {c.state for c in db.session.get(Referral, referral.id).copies} == {"expired"}
-    assert db.session.get(Referral, referral.id).closed_at == T0 + timedelta(days=7)
-    assert {c.state for c in db.session.get(Referral, other.id).copies} == {"accepted", "placed_elsewhere"}
-    expired_mails = [m for m in _outbox() if m.kind == "referral.expired"]
-    assert [m.to_address for m in expired_mails] == ["psych@example.org", "psych@example.org"]
-    event = db.session.scalars(select(ReferralEvent).where(ReferralEvent.action == "expire")).first()
-    assert (event.actor_id, event.actor_role) == (None, "system")
+    with app.app_context():
+        assert {c.state for c in db.session.get(Referral, referral_id).copies} == {"expired"}
+        assert db.session.get(Referral, referral_id).closed_at == T0 + timedelta(days=7)
+        assert {c.state for c in db.session.get(Referral, other_id).copies} == {"accepted", "placed_elsewhere"}
+        expired_mails = [m for m in _outbox() if m.kind == "referral.expired"]
+        assert [m.to_address for m in expired_mails] == ["psych@example.org", "psych@example.org"]
+        event = db.session.scalars(select(ReferralEvent).where(ReferralEvent.action == "expire")).first()
+        assert (event.actor_id, event.actor_role) == (None, "system")
 
 
-def test_expiry_days_come_from_configuration(app, world):
+def test_expiry_days_come_from_configuration(app, app_ctx, world):
     """REFERRAL_EXPIRY_DAYS=3 expires after three days."""
     app.config["REFERRAL_EXPIRY_DAYS"] = 3
     with time_machine.travel(T0, tick=False):
@@ -236,7 +237,7 @@ def test_expiry_days_come_from_configuration(app, world):
 
 def test_purge_erases_patient_fields_after_the_configured_days_and_keeps_the_timeline(app, world, runner):
     """Closed 180 days ago: patient fields and thread erased by `flask purge`; states and timeline remain."""
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(T0, tick=False), app.app_context():
         referral = send(world)
         copy_a = next(c for c in referral.copies if c.provider_id == world.provider_a.id)
         service.post_message(world.recipient, copy_a.public_id, "Can see them Tuesday.")
@@ -245,29 +246,31 @@ def test_purge_erases_patient_fields_after_the_configured_days_and_keeps_the_tim
         service.mark_attended(world.recipient, copy_a.public_id, now=T0 + timedelta(days=4))
         service.close(world.referrer, copy_a.public_id, now=T0 + timedelta(days=5))
         db.session.commit()
+        referral_id, copy_a_id = referral.id, copy_a.id
     closed = T0 + timedelta(days=5)
-    assert db.session.get(Referral, referral.id).closed_at == closed
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).closed_at == closed
     with time_machine.travel(closed + timedelta(days=180) - timedelta(minutes=1), tick=False):
         runner.invoke(args=["purge"])
-    db.session.expire_all()
-    assert db.session.get(Referral, referral.id).patient_reference == PATIENT_REFERENCE
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).patient_reference == PATIENT_REFERENCE
     with time_machine.travel(closed + timedelta(days=180), tick=False):
         result = runner.invoke(args=["purge"])
         assert result.exit_code == 0, result.output
         assert "referrals 1" in result.output
-    db.session.expire_all()
-    erased = db.session.get(Referral, referral.id)
-    assert erased.patient_reference == "" and erased.note == "" and erased.patient_zip == ""
-    assert erased.concerns == [] and erased.age_group is None and erased.insurance_plan is None
-    assert erased.patient_fields_erased_at == closed + timedelta(days=180)
-    assert db.session.scalar(select(db.func.count()).select_from(ReferralMessage)) == 0
-    copy = db.session.get(ReferralRecipientCopy, copy_a.id)
-    assert copy.state == "closed" and copy.appointment_date is None and copy.scheduled_at is not None
-    assert [e.action for e in copy.events] == ["send", "accept", "schedule", "mark_attended", "close"]
-    assert erased.modality.slug == "psychodynamic"  # the anonymous preferences stay for statistics
+    with app.app_context():
+        erased = db.session.get(Referral, referral_id)
+        assert erased.patient_reference == "" and erased.note == "" and erased.patient_zip == ""
+        assert erased.concerns == [] and erased.age_group is None and erased.insurance_plan is None
+        assert erased.patient_fields_erased_at == closed + timedelta(days=180)
+        assert db.session.scalar(select(db.func.count()).select_from(ReferralMessage)) == 0
+        copy = db.session.get(ReferralRecipientCopy, copy_a_id)
+        assert copy.state == "closed" and copy.appointment_date is None and copy.scheduled_at is not None
+        assert [e.action for e in copy.events] == ["send", "accept", "schedule", "mark_attended", "close"]
+        assert erased.modality.slug == "psychodynamic"  # the anonymous preferences stay for statistics
 
 
-def test_open_referrals_are_never_erased(world):
+def test_open_referrals_are_never_erased(app_ctx, world):
     """A referral that is still open keeps its fields, however old."""
     with time_machine.travel(T0, tick=False):
         referral = send(world)
@@ -278,7 +281,7 @@ def test_open_referrals_are_never_erased(world):
 # --- notifications -------------------------------------------------------------------------------
 
 
-def test_no_notification_carries_a_patient_detail(world, sent):
+def test_no_notification_carries_a_patient_detail(app_ctx, world, sent):
     """New, accepted, declined, info requested, scheduled, expired: each mailed, none with a patient detail."""
     service.request_info(world.recipient_b, sent.b.public_id, "What about QX-77341's schedule?")
     service.decline(world.recipient_b, sent.b.public_id, "insurance")
@@ -304,7 +307,7 @@ def test_no_notification_carries_a_patient_detail(world, sent):
 # --- the dashboard -------------------------------------------------------------------------------
 
 
-def test_dashboard_times_and_lead_states(world):
+def test_dashboard_times_and_lead_states(app_ctx, world):
     """Times from sending to the first answer and to scheduling, and the state that speaks for each referral."""
     with time_machine.travel(T0, tick=False):
         first = send(world)
@@ -330,7 +333,7 @@ def test_dashboard_times_and_lead_states(world):
     assert service.referrer_referrals(world.other_referrer) == []
 
 
-def test_refer_elsewhere_prefills_from_the_original(world, sent):
+def test_refer_elsewhere_prefills_from_the_original(app_ctx, world, sent):
     """The referrer gets the original's fields; others are refused; a new referral remembers its original."""
     data = service.prefill_refer_elsewhere(world.referrer, sent.referral.public_id)
     assert data["patient_reference"] == PATIENT_REFERENCE and data["concerns"] == ["anxiety", "depression"]
@@ -346,7 +349,7 @@ def test_refer_elsewhere_prefills_from_the_original(world, sent):
 # --- referrer profiles ---------------------------------------------------------------------------
 
 
-def test_referrer_profile_needs_a_valid_npi_and_admin_approval(world, make_user):
+def test_referrer_profile_needs_a_valid_npi_and_admin_approval(app_ctx, world, make_user):
     """Apply with a valid NPI, wait, get approved by an admin, then refer; a bad check digit is refused."""
     user = make_user(role="referrer")
     with pytest.raises(ValidationFailed) as refused:
@@ -367,7 +370,7 @@ def test_referrer_profile_needs_a_valid_npi_and_admin_approval(world, make_user)
         referrers.submit_profile(user, "1003000126", "Dr Casey Ng")
 
 
-def test_provider_accounts_do_not_apply_as_referrers(world):
+def test_provider_accounts_do_not_apply_as_referrers(app_ctx, world):
     """Providers refer through their verified listing; they have no NPI profile to submit."""
     with pytest.raises(PermissionDenied):
         referrers.submit_profile(world.other_provider, "1003000126", "Dr Gamma")

@@ -57,7 +57,7 @@ def _extra(action: str) -> dict:
 
 
 @pytest.mark.parametrize("action,role", USER_MOVES)
-def test_every_transition_through_the_service(world, sent, action, role):
+def test_every_transition_through_the_service(app_ctx, world, sent, action, role):
     """From every state, each party's action either moves the copy (with a timeline entry) or is refused with 409."""
     copy = sent.a
     actor = world.referrer if role == REFERRER else world.recipient
@@ -86,14 +86,14 @@ def test_every_transition_through_the_service(world, sent, action, role):
 
 
 @pytest.mark.parametrize("action", [a for a, t in TRANSITIONS.items() if SYSTEM in t.actors])
-def test_system_transitions_are_refused_to_people(world, sent, action):
+def test_system_transitions_are_refused_to_people(app_ctx, world, sent, action):
     """Nobody expires or places a copy elsewhere by hand."""
     for actor in (world.referrer, world.recipient, world.admin):
         with pytest.raises(PermissionDenied):
             service.transition(actor, sent.a.public_id, action)
 
 
-def test_wrong_party_is_refused(world, sent):
+def test_wrong_party_is_refused(app_ctx, world, sent):
     """The referrer cannot accept; the recipient cannot cancel."""
     with pytest.raises(PermissionDenied):
         service.accept(world.referrer, sent.a.public_id)
@@ -102,7 +102,7 @@ def test_wrong_party_is_refused(world, sent):
     assert sent.a.state == "sent"
 
 
-def test_accepting_places_the_other_copies_elsewhere(world, sent):
+def test_accepting_places_the_other_copies_elsewhere(app_ctx, world, sent):
     """One accept closes every other open copy as placed elsewhere, attributed to the system."""
     service.accept(world.recipient, sent.a.public_id)
     db.session.commit()
@@ -115,7 +115,7 @@ def test_accepting_places_the_other_copies_elsewhere(world, sent):
     assert "placed elsewhere" in refused.value.message
 
 
-def test_decline_needs_a_listed_reason(world, sent):
+def test_decline_needs_a_listed_reason(app_ctx, world, sent):
     """A decline without a reason from the list is refused and changes nothing."""
     with pytest.raises(ValidationFailed) as refused:
         service.decline(world.recipient, sent.a.public_id, "bored")
@@ -124,7 +124,7 @@ def test_decline_needs_a_listed_reason(world, sent):
     assert db.session.get(ReferralRecipientCopy, sent.a.id).state == "sent"
 
 
-def test_schedule_needs_a_sensible_date(world, sent):
+def test_schedule_needs_a_sensible_date(app_ctx, world, sent):
     """The first appointment needs a real date, not before the referral and within a year."""
     service.accept(world.recipient, sent.a.public_id)
     for bad in ("", "tomorrow", "2020-01-01", (utcnow() + timedelta(days=400)).date().isoformat()):
@@ -136,7 +136,7 @@ def test_schedule_needs_a_sensible_date(world, sent):
     assert sent.a.appointment_date == when and sent.a.scheduled_at is not None
 
 
-def test_attended_only_after_the_appointment(world, sent):
+def test_attended_only_after_the_appointment(app_ctx, world, sent):
     """The first session cannot be marked attended before its date."""
     service.accept(world.recipient, sent.a.public_id)
     service.schedule(world.recipient, sent.a.public_id, (utcnow() + timedelta(days=3)).date())
@@ -146,7 +146,7 @@ def test_attended_only_after_the_appointment(world, sent):
     assert sent.a.state == "attended"
 
 
-def test_answering_a_question_returns_the_copy_to_the_recipient(world, sent):
+def test_answering_a_question_returns_the_copy_to_the_recipient(app_ctx, world, sent):
     """Info requested: the referrer's reply in the thread moves it back to viewed."""
     service.request_info(world.recipient, sent.a.public_id, "Is the patient on medication?")
     assert sent.a.state == "info_requested"
@@ -156,7 +156,7 @@ def test_answering_a_question_returns_the_copy_to_the_recipient(world, sent):
     assert [m.author_role for m in sent.a.messages] == [RECIPIENT, REFERRER]
 
 
-def test_cancel_cancels_every_open_copy_and_closes_the_referral(world, sent):
+def test_cancel_cancels_every_open_copy_and_closes_the_referral(app_ctx, world, sent):
     """The referrer cancels; each open copy is cancelled and the referral counts as closed."""
     service.decline(world.recipient_b, sent.b.public_id, "insurance")
     service.cancel(world.referrer, sent.referral.public_id)
@@ -167,7 +167,7 @@ def test_cancel_cancels_every_open_copy_and_closes_the_referral(world, sent):
         service.cancel(world.referrer, sent.referral.public_id)
 
 
-def test_the_timeline_is_complete(world, sent):
+def test_the_timeline_is_complete(app_ctx, world, sent):
     """Every step is kept, timestamped and attributed, in order."""
     service.view(world.recipient, sent.a.public_id)
     service.accept(world.recipient, sent.a.public_id)
@@ -179,7 +179,7 @@ def test_the_timeline_is_complete(world, sent):
     assert all(e.at is not None and e.at.tzinfo is not None for e in sent.a.events)
 
 
-def test_a_change_made_meanwhile_is_a_conflict(world, sent):
+def test_a_change_made_meanwhile_is_a_conflict(app_ctx, world, sent):
     """Optimistic locking: if the copy changed since it was loaded, the transition is refused, not lost."""
     copy = db.session.get(ReferralRecipientCopy, sent.a.id)
     session = db.session()

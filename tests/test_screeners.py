@@ -185,7 +185,7 @@ def test_suggestions_carry_only_search_parameters():
         assert {key for key, _ in suggestion.params} <= KNOWN_PARAMETERS - {"near", "lat", "lng", "q"}
 
 
-def test_every_suggested_slug_is_in_the_reference_lists(app):
+def test_every_suggested_slug_is_in_the_reference_lists(app_ctx):
     models = {"condition": Concern, "modality": Modality, "type": ProviderType}
     seen = set()
     for instrument in (PHQ9, GAD7):

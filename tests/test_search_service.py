@@ -9,6 +9,8 @@ from referral.services.geocoding import distance_miles
 from referral.services.search import AvailabilityRules, search_providers
 from referral.services.search_params import SearchLimits, parse_search
 
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
 UWS = {"lat": 40.7975, "lng": -73.9683, "zip": "10025", "city": "New York", "state": "NY"}
 
 

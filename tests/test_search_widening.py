@@ -37,7 +37,7 @@ offices = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=offices, radius=st.sampled_from([3, 10, 25, 40]), per_page=st.integers(1, 15), page=st.integers(1, 4),
        provider_count=st.integers(1, 40))
-def test_widening_equals_brute_force(app, data, radius, per_page, page, provider_count):
+def test_widening_equals_brute_force(app_ctx, data, radius, per_page, page, provider_count):
     db.session.execute(delete(Office))
     db.session.execute(delete(Provider))
     type_id = get_by_slug(ProviderType, "psychologist").id

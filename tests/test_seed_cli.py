@@ -9,25 +9,28 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_seed_loads_reference_lists_and_demo_directory_once(runner):
+def test_seed_loads_reference_lists_and_demo_directory_once(app, runner):
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    providers, offices = count(Provider), count(Office)
-    assert providers >= 600 and offices >= providers
-    assert count(Modality) == 36 and count(ProviderType) == 7 and count(TaxonomyCode) == 76
+    with app.app_context():
+        providers, offices = count(Provider), count(Office)
+        assert providers >= 600 and offices >= providers
+        assert count(Modality) == 36 and count(ProviderType) == 7 and count(TaxonomyCode) == 76
     assert f"{providers} providers added" in first.output
 
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0, second.output
     assert "0 providers added" in second.output
-    assert count(Provider) == providers and count(Office) == offices and count(Modality) == 36
+    with app.app_context():
+        assert count(Provider) == providers and count(Office) == offices and count(Modality) == 36
 
 
-def test_seed_if_empty_leaves_a_populated_directory_alone(runner, make_provider):
+def test_seed_if_empty_leaves_a_populated_directory_alone(app, runner, make_provider):
     make_provider()
     result = runner.invoke(args=["seed", "--if-empty"])
     assert result.exit_code == 0 and "already has providers" in result.output
-    assert count(Provider) == 1
+    with app.app_context():
+        assert count(Provider) == 1
 
 
 def test_demo_directory_is_searchable_around_10025(runner, client):
