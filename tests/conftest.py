@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, inspect, text
 from config import TestingConfig
 from referral import create_app
 from referral.extensions import db, limiter
-from referral.models import License, Office, Provider, ProviderType, utcnow
+from referral.models import License, Office, Provider, utcnow
 from referral.services.geocoding import Place
 from referral.services.reference import get_by_slug, load_reference_data
 
@@ -191,10 +191,15 @@ def set_up(app):
 
 
 def loaded(instance):
-    """Load an instance's columns and relationships, so that it can still be read after its session ends."""
+    """Load an instance's columns and relationships, and those of the items it holds (an office's hours),
+    so that it can still be read after its session ends."""
     db.session.refresh(instance)
     for relationship in inspect(instance).mapper.relationships:
-        getattr(instance, relationship.key)
+        related = getattr(instance, relationship.key)
+        for item in related if isinstance(related, list) else []:
+            for inner in inspect(item).mapper.relationships:
+                if inner.mapper.class_ is not type(instance):
+                    getattr(item, inner.key)
     return instance
 
 
@@ -228,26 +233,28 @@ def fake_geocoder():
 def make_provider(app):
     """Factory: a listed provider with one office; keyword arguments override any field.
 
-    Lists (modalities=["psychodynamic"], frequencies=[...], concerns, insurance, languages, age_groups)
-    take slugs; offices takes dicts; licenses takes state codes.
+    Reference lists take slugs, under the relationship's name or the attribute's key (modalities=[...],
+    insurance=[...], conditions=[...], ethnicity=[...], faith="jewish", type="psychiatrist"); offices takes
+    dicts (with "hours": [{"day", "opens", "closes"}] if wanted); licenses takes state codes.
     """
-    from referral.models import AgeGroup, Concern, Frequency, InsurancePlan, Language, Modality, TreatmentLength
+    from referral.models import OfficeHours
+    from referral.services.attributes import ATTRIBUTES
 
-    lists = {
-        "modalities": Modality, "frequencies": Frequency, "concerns": Concern, "insurance_plans": InsurancePlan,
-        "languages": Language, "age_groups": AgeGroup, "treatment_lengths": TreatmentLength,
-    }
+    references = [a for a in ATTRIBUTES if a.reference is not None]
     counter = {"n": 0}
 
     def factory(**overrides) -> Provider:
         counter["n"] += 1
         n = counter["n"]
-        type_slug = overrides.pop("type", "psychologist")
         offices = overrides.pop("offices", [{"lat": 40.7975, "lng": -73.9683, "zip": "10025", "city": "New York", "state": "NY"}])
         licenses = overrides.pop("licenses", None)
-        slug_lists = {key: overrides.pop(key, []) for key in lists}
-        if "insurance" in overrides:
-            slug_lists["insurance_plans"] = overrides.pop("insurance")
+        slugs = {}
+        for attribute in references:
+            for key in {attribute.column, attribute.output_key, attribute.name}:
+                if key in overrides and not hasattr(overrides[key], "_sa_instance_state"):
+                    slugs[attribute] = overrides.pop(key)
+        if "provider_type" not in overrides:
+            slugs.setdefault(next(a for a in references if a.name == "type"), "psychologist")
         if "confirmed_days_ago" in overrides:
             days = overrides.pop("confirmed_days_ago")
             overrides["availability_confirmed_at"] = None if days is None else utcnow() - timedelta(days=days)
@@ -255,16 +262,22 @@ def make_provider(app):
             first_name=f"Testa{n}", last_name=f"Quillby{n:04d}", credentials="PhD",
             statement="I work with adults.",
             accepting_new_patients=True, availability_confirmed_at=utcnow() - timedelta(days=3),
-            telehealth=False, in_person=True, fee_min=150, fee_max=200, sliding_scale=False,
+            telehealth=False, in_person=True, fee=160, fee_min=150, fee_max=200, sliding_scale=False,
             phone="(212) 555-0100", source="demo",
         )
         values.update(overrides)
         with set_up(app) as ends:
-            values.setdefault("provider_type", get_by_slug(ProviderType, type_slug))
             provider = Provider(**values)
-            for key, model in lists.items():
-                setattr(provider, key, [get_by_slug(model, slug) for slug in slug_lists[key]])
-            provider.offices = [Office(**{"address1": "1 Test Street", **office}) for office in offices]
+            for attribute, chosen in slugs.items():
+                if attribute.multiple:
+                    setattr(provider, attribute.column, [get_by_slug(attribute.reference, slug) for slug in chosen])
+                else:
+                    setattr(provider, attribute.column, get_by_slug(attribute.reference, chosen) if chosen else None)
+            provider.offices = [
+                Office(**{"address1": "1 Test Street", **{k: v for k, v in office.items() if k != "hours"}},
+                       hours=[OfficeHours(**window) for window in office.get("hours", [])])
+                for office in offices
+            ]
             states = licenses if licenses is not None else sorted({o["state"] for o in offices})
             provider.licenses = [License(state=state, number=f"T{n:05d}") for state in states]
             db.session.add(provider)

@@ -8,7 +8,7 @@ JSON API, the OpenAPI document and the CSV export carry it; a change to it shows
 import csv
 import io
 from datetime import timedelta
-from html import escape
+from markupsafe import escape
 
 import pytest
 from sqlalchemy import select
@@ -116,6 +116,8 @@ def test_every_attribute_end_to_end(app, app_ctx, three, make_user, attribute):
     db.session.commit()
     ids = {p.id for p in three}
     providers = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids)))}
+    asked, brute_value = filter_value(attribute, first)
+    expected = {pid for pid, provider in providers.items() if matches(provider, attribute, brute_value)}
     expected_labels = value_labels(listed, attribute)
     listed_id = listed.id
     db.session.remove()
@@ -123,7 +125,7 @@ def test_every_attribute_end_to_end(app, app_ctx, three, make_user, attribute):
     client = app.test_client()
     try:
         if attribute.searchable and attribute.filter:
-            _check_search(client, attribute, first, ids, providers)
+            _check_search(client, attribute, asked, ids, expected)
         _check_outputs(client, attribute, listed_id, expected_labels)
         if attribute.editable and HISTORY in attribute.outputs:
             _check_editor_and_history(app, client, make_user, attribute, listed_id, second)
@@ -131,7 +133,7 @@ def test_every_attribute_end_to_end(app, app_ctx, three, make_user, attribute):
         app_ctx.push()
 
 
-def _check_search(client, attribute, first, ids, providers):
+def _check_search(client, attribute, asked, ids, expected):
     parameter = attribute.search_parameter
     bad = BAD_VALUES[attribute.filter]
     refused = client.get(f"/api/v1/providers?{parameter}={bad}")
@@ -143,8 +145,6 @@ def _check_search(client, attribute, first, ids, providers):
     page = client.get(f"/search?near=10025&{parameter}={bad}")
     assert page.status_code == 400 and escape(message) in page.get_data(as_text=True)
 
-    asked, brute_value = filter_value(attribute, first)
-    expected = {pid for pid, provider in providers.items() if matches(provider, attribute, brute_value)}
     for place in ("near=10025&", ""):
         found = client.get(f"/api/v1/providers?{place}{parameter}={asked}&per_page=100").get_json()["results"]
         assert {r["id"] for r in found} & ids == expected, place

@@ -169,7 +169,7 @@ def test_update_changes_fields_lists_offices_and_audits(app_ctx, make_user, make
     svc.update_listing(owner, provider.id, {
         "statement": "First paragraph.\n\n<b>Second</b>.", "modalities": ["psychodynamic", "cbt"],
         "offices": [{"address1": "5 Main St", "address2": "", "city": "Boise", "state": "ID", "zip": "83702"}],
-        "fee_min": 90, "fee_max": 120,
+        "fee_min": 90, "fee_max": 120, "fee": 100,
     }, version, fake_geocoder, now=NOW)
     db.session.commit()
     db.session.expire_all()
@@ -180,7 +180,7 @@ def test_update_changes_fields_lists_offices_and_audits(app_ctx, make_user, make
     assert [(o.city, round(o.lat, 2)) for o in provider.offices] == [("Boise", 43.63)]
     entry = db.session.scalars(select(ListingAudit).where(ListingAudit.action == "edit")).one()
     assert entry.user_id == owner.id and entry.version_after == version + 1
-    assert set(entry.changes) == {"statement", "modalities", "offices", "fee_min", "fee_max"}
+    assert set(entry.changes) == {"statement", "modalities", "offices", "fee_min", "fee_max", "fee"}
     assert entry.changes["fee_min"] == [150, 90]
 
 
@@ -225,7 +225,18 @@ def test_zip_in_another_state_is_refused(app_ctx, make_user, make_provider, fake
     ({"fee_min": 300, "fee_max": 100}, "fee_max"),
     ({"fee_min": -5}, "fee_min"),
     ({"modalities": ["no-such-thing"]}, "modalities"),
-    ({"provider_type": "wizard"}, "provider_type"),
+    ({"type": "wizard"}, "type"),
+    ({"gender": "robot"}, "gender"),
+    ({"fee": 100, "fee_min": 150, "fee_max": 200}, "fee"),
+    ({"fee": 6000}, "fee"),
+    ({"pronouns": "x" * 41}, "pronouns"),
+    ({"ethnicity": ["no-such-background"]}, "ethnicity"),
+    ({"faith": "no-such-faith"}, "faith"),
+    ({"free_consultation_minutes": -10}, "free_consultation_minutes"),
+    ({"offices": [{"address1": "", "address2": "", "city": "New York", "state": "NY", "zip": "10025",
+                   "hours": [{"day": 7, "opens": 540, "closes": 600}]}]}, "offices-0-hours"),
+    ({"offices": [{"address1": "", "address2": "", "city": "New York", "state": "NY", "zip": "10025",
+                   "hours": [{"day": 1, "opens": 900, "closes": 600}]}]}, "offices-0-hours"),
     ({"telehealth": True, "licenses": []}, "licenses"),
     ({"in_person": True, "offices": []}, "offices"),
     ({"licenses": [{"state": "XX", "number": "1"}]}, "licenses-0-state"),

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from referral.extensions import db
 from referral.models import Inquiry, ListingAudit, ListingReview, Provider, utcnow
+from referral.services.attributes import AVAILABILITY, EDITABLE, YES_NO
 from referral.services.listings import listing_values
+from referral.web.forms.listings import HOURS_FIELDS
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -25,20 +27,27 @@ def form_data(provider, **changes) -> dict:
     """The editor's fields as a browser posts them, from the listing's current values."""
     values = {**listing_values(provider), **changes}
     data = {"version": str(changes.pop("version", provider.version_id))}
-    for name in ("first_name", "last_name", "credentials", "statement", "phone", "website", "provider_type"):
+    for name in ("first_name", "last_name", "credentials", "statement", "phone", "website"):
         data[name] = values[name] or ""
-    for name in ("accepting_new_patients", "in_person", "telehealth", "sliding_scale"):
-        if values[name]:
-            data[name] = "y"
-    for name in ("fee_min", "fee_max"):
-        data[name] = "" if values[name] is None else str(values[name])
+    for attribute in EDITABLE:
+        value = values[attribute.output_key]
+        if attribute.multiple:
+            data[attribute.output_key] = list(value)
+        elif attribute.filter in (YES_NO, AVAILABILITY):
+            if value:
+                data[attribute.output_key] = "y"
+        else:
+            data[attribute.output_key] = "" if value is None else str(value)
     for i, office in enumerate(values["offices"]):
         for key, value in office.items():
-            data[f"offices-{i}-{key}"] = value
+            if key != "hours":
+                data[f"offices-{i}-{key}"] = value
+        for window in office.get("hours", []):
+            _day, opens, closes = HOURS_FIELDS[window["day"]]
+            data[f"offices-{i}-{opens}"] = f"{window['opens'] // 60:02d}:{window['opens'] % 60:02d}"
+            data[f"offices-{i}-{closes}"] = f"{window['closes'] // 60 % 24:02d}:{window['closes'] % 60:02d}"
     for i, lic in enumerate(values["licenses"]):
         data[f"licenses-{i}-state"], data[f"licenses-{i}-number"] = lic["state"], lic["number"]
-    for name in ("modalities", "frequencies", "treatment_lengths", "concerns", "insurance", "languages", "age_groups"):
-        data[name] = list(values[name])
     return data
 
 

@@ -23,6 +23,9 @@ from referral.services.search_params import SearchCriteria
 CENTER = (43.6328, -116.2035)
 RULES = AvailabilityRules()
 WORDS = ("grief", "anxiety", "couples", "trauma")
+# The scalar filters by search parameter, and the attribute each one filters.
+FILTERS = {"max_fee": "fee", "accepting": "accepting", "telehealth": "telehealth", "in_person": "in_person",
+           "sliding_scale": "sliding_scale"}
 SCALAR_VALUES = {
     "max_fee": st.one_of(st.none(), st.integers(min_value=40, max_value=320)),
     "q": st.sampled_from(["", "grief", "anxiety", "couples", "grief trauma", "Quill"]),
@@ -37,6 +40,7 @@ providers = st.lists(
         "dlat": st.floats(min_value=-0.3, max_value=0.3, allow_nan=False),
         "dlng": st.floats(min_value=-0.4, max_value=0.4, allow_nan=False),
         "fee_min": st.one_of(st.none(), st.integers(min_value=40, max_value=300)),
+        "fee_step": st.integers(min_value=0, max_value=50),
         "sliding_scale": st.booleans(),
         "telehealth": st.booleans(),
         "in_person": st.booleans(),
@@ -66,13 +70,14 @@ def brute_force(rows: list[dict], criteria: SearchCriteria, now, limit: int) -> 
         accepting = row["accepting_new_patients"] and row["availability_confirmed_at"] is not None \
             and row["availability_confirmed_at"] >= accepting_cutoff
         text = " ".join((row["first_name"], row["last_name"], row["statement"])).lower()
-        if criteria.accepting is not None and accepting != criteria.accepting:
+        wanted = criteria.filters
+        if "accepting" in wanted and accepting != wanted["accepting"]:
             continue
-        if any(value is not None and row[flag] != value for flag, value in
-               (("telehealth", criteria.telehealth), ("in_person", criteria.in_person),
-                ("sliding_scale", criteria.sliding_scale))):
+        if any(flag in wanted and row[flag] != wanted[flag] for flag in ("telehealth", "in_person", "sliding_scale")):
             continue
-        if criteria.max_fee is not None and (row["fee_min"] is None or row["fee_min"] > criteria.max_fee):
+        budget = wanted.get("fee")
+        if budget is not None and not ((row["fee"] is not None and row["fee"] <= budget) or (
+                row["sliding_scale"] and row["fee_min"] is not None and row["fee_min"] <= budget)):
             continue
         if not all(word in text for word in words):
             continue
@@ -100,6 +105,7 @@ def test_two_searches_differing_in_one_scalar_filter_each_match_brute_force(app_
             "version_id": 1, "listing_status": "unclaimed", "active": True, "source": "demo",
             "statement": f"I work with {spec['word']}.", "fee_min": spec["fee_min"],
             "fee_max": None if spec["fee_min"] is None else spec["fee_min"] + 50,
+            "fee": None if spec["fee_min"] is None else spec["fee_min"] + spec["fee_step"],
             "sliding_scale": spec["sliding_scale"], "telehealth": spec["telehealth"], "in_person": spec["in_person"],
             "accepting_new_patients": spec["accepting"], "availability_confirmed_at": confirmed,
             "lat": CENTER[0] + spec["dlat"], "lng": CENTER[1] + spec["dlng"],
@@ -110,12 +116,13 @@ def test_two_searches_differing_in_one_scalar_filter_each_match_brute_force(app_
                                               "lat": row["lat"], "lng": row["lng"]} for row in rows])
     db.session.flush()
 
+    drawn = {name: data.draw(values, label=name) for name, values in SCALAR_VALUES.items()}
     base = SearchCriteria(place=Place(CENTER[0], CENTER[1], "Boise, ID", "ID"), radius=25, per_page=per_page,
-                          **{name: data.draw(values, label=name) for name, values in SCALAR_VALUES.items()})
+                          q=drawn.pop("q")).with_filters(**{FILTERS[name]: value for name, value in drawn.items()})
     first_value = data.draw(SCALAR_VALUES[field], label=f"first {field}")
     second_value = data.draw(SCALAR_VALUES[field], label=f"second {field}")
     for value in (first_value, second_value):
-        criteria = replace(base, **{field: value})
+        criteria = replace(base, q=value) if field == "q" else base.with_filters(**{FILTERS[field]: value})
         found = [pid for pid, _ in nearest_provider_ids(criteria, per_page, now=now, rules=RULES)]
         assert found == brute_force(rows, criteria, now, per_page), f"{field}={value!r}"
     db.session.rollback()

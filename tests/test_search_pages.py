@@ -46,9 +46,9 @@ def test_search_form_keeps_what_was_typed_and_shows_errors_at_the_fields(client)
     body = text_of(response)
     assert 'value="Atlantis, ZZ"' in body
     assert "We could not find “Atlantis, ZZ”" in body
-    assert "radius must be between 1 and 100 miles" in body
-    assert 'value="lots"' in body and "max_fee must be a whole number" in body
-    assert "unknown modality: telepathy" in body
+    assert "The distance must be between 1 and 100 miles" in body
+    assert 'value="lots"' in body and "“Most I can pay per session ($)” must be a whole number" in body
+    assert "Not a choice for “Therapy approaches”: telepathy" in body
     assert re.search(r'<input[^>]*checked[^>]*value="cbt"|<input[^>]*value="cbt"[^>]*checked', body)
 
 
@@ -59,7 +59,7 @@ def test_empty_results_explain_and_offer_next_steps(client, make_provider):
     assert "No listed clinician within 10 miles of New York, NY 10025 matches all of these filters" in body
     assert "Search within 20 miles" in body and "radius=20" in body
     assert "Include clinicians who offer telehealth in NY" in body
-    assert "Remove the filter “psychodynamic”" in body
+    assert "Remove “Psychodynamic Therapy”" in body and "psychodynamic”" not in body
 
 
 def test_page_past_the_end_is_a_message_not_an_error(client, make_provider):
@@ -92,7 +92,7 @@ def test_profile_shows_everything_and_distances_from_the_search(client, make_pro
                      "Second &lt;b&gt;paragraph&lt;/b&gt;.", "Psychodynamic Therapy", "Several times a week, Weekly",
                      "Depression", "Aetna", "English, Spanish", "Adults (18–64)", "Long-term / open-ended",
                      "215 Elm Street", "New York, NY 10025", "from New York, NY 10025", "NPI", "1234567893",
-                     "NJ #", "NY #", "Telehealth for people in: NJ, NY", "sliding scale", "(212) 555-0100"]:
+                     "NJ #", "NY #", "Telehealth for people in: NJ, NY", "Sliding scale</dt>", "Standard fee</dt>", "$160", "(212) 555-0100"]:
         assert expected in body, expected
 
 

@@ -108,12 +108,13 @@ def test_boolean_filters(make_provider, fake_geocoder):
     assert names(run(fake_geocoder, sliding_scale="true")) == ["Video"]
 
 
-def test_max_fee_matches_the_lowest_fee(make_provider, fake_geocoder):
-    make_provider(last_name="Cheap", fee_min=80, fee_max=140)
-    make_provider(last_name="Dear", fee_min=250, fee_max=400)
-    make_provider(last_name="Unknown", fee_min=None, fee_max=None)
-    assert names(run(fake_geocoder, max_fee="100")) == ["Cheap"]
-    assert names(run(fake_geocoder, max_fee="250")) == ["Cheap", "Dear"]
+def test_max_fee_matches_the_standard_fee_or_a_sliding_scale_within_the_budget(make_provider, fake_geocoder):
+    make_provider(last_name="Cheap", fee=90, fee_min=80, fee_max=140)
+    make_provider(last_name="Dear", fee=260, fee_min=95, fee_max=300)  # its lowest fee is not for a session like yours
+    make_provider(last_name="Scale", fee=240, fee_min=60, fee_max=240, sliding_scale=True)
+    make_provider(last_name="Unknown", fee=None, fee_min=None, fee_max=None)
+    assert names(run(fake_geocoder, max_fee="100")) == ["Cheap", "Scale"]
+    assert names(run(fake_geocoder, max_fee="260")) == ["Cheap", "Dear", "Scale"]
 
 
 def test_keyword_over_name_and_statement(make_provider, fake_geocoder):

@@ -173,7 +173,7 @@ def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ..
         known = {choice.value for choice in attribute.choices}
         found, unknown = {v: v for v in wanted if v in known}, [v for v in wanted if v not in known]
     if unknown:
-        errors[name] = f"Unknown {attribute.plural.lower()}: {', '.join(unknown)}"
+        errors[name] = f"Not a choice for “{attribute.plural}”: {', '.join(unknown)}"
         return None
     return tuple(wanted), tuple(found[value] for value in wanted)
 

@@ -13,7 +13,8 @@ from ...services.attributes import (
 from .common import NULLABLE_INTEGER, NULLABLE_NUMBER, NULLABLE_STRING, STRINGS, error, ok, path, query, ref
 
 TAG = "Providers"
-BOOLEAN_WORDS = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", "any"]}
+# An empty value, like "any", filters nothing.
+BOOLEAN_WORDS = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", "any", ""]}
 
 
 def _list(name: str, what: str, example: str, values: list[str] | None = None) -> dict:
