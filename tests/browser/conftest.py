@@ -11,10 +11,11 @@ REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
 def pytest_collection_modifyitems(items):
-    """Every test in this folder is a browser test."""
+    """Every test in this folder is a browser test, run by one worker (pytest -n: its servers start once)."""
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)

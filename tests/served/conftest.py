@@ -182,3 +182,10 @@ def signed_in(served, world):
 def visitor(served) -> Visitor:
     """An anonymous visitor with an empty cookie jar."""
     return Visitor(served.url)
+
+
+def pytest_collection_modifyitems(items):
+    """The served layer runs on one worker (pytest -n): its four servers start once."""
+    for item in items:
+        if "/served/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("served"))
