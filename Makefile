@@ -13,8 +13,8 @@ run: $(VENV)/.runtime ## install, migrate, load the demo directory if empty, ser
 	$(FLASK) seed --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev browser ## install what tests need and run them all
-	$(BIN)/python -m pytest
+test: $(VENV)/.dev browser ## install what tests need and run them all (on every core)
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

@@ -1,24 +1,21 @@
-"""Browser tests: Playwright driving Debian's Chromium against the app served from a thread."""
+"""Browser tests: Playwright driving Debian's Chromium against the app served by gunicorn (see tests/served/server.py)."""
 import os
-import threading
+from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from config import TestingConfig
-from referral import create_app
-from referral.extensions import db
-from referral.services.reference import load_reference_data
+from served.server import copy_sqlite, prepare_database, server_environment, sqlite_url, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
 def pytest_collection_modifyitems(items):
-    """Every test in this folder is a browser test."""
+    """Every test in this folder is a browser test, run by one worker (pytest -n: its servers start once)."""
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,35 +41,29 @@ def browser_type_launch_args():
     }
 
 
-class LiveServer:
-    """The app served on a free local port from a background thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
+@pytest.fixture(scope="session")
+def browser_database(tmp_path_factory) -> Path:
+    """A SQLite file migrated and seeded with the reference lists only (`flask db upgrade`, `flask seed --no-demo`)."""
+    directory = tmp_path_factory.mktemp("browser-database")
+    path = directory / "browser.sqlite"
+    prepare_database(server_environment(sqlite_url(path), "development"), demo=False, log=directory / "commands.log")
+    return path
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """A running app on its own SQLite file holding the reference lists; `.app` for set-up, `.url` to visit."""
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'browser.sqlite'}",
-                     SERVER_NAME=None)
-    with app.app_context():
-        db.create_all()
-        load_reference_data()
-        db.session.commit()
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+def live_server(browser_database, tmp_path):
+    """The app served by gunicorn (development configuration) on its own copy of that database.
+
+    `.url` to visit; `.app`, a `create_app()` on the same file, for set-up code (`with live_server.app.app_context():`);
+    `.log_text()` for what the server logged. The test fails when the server logged a traceback.
+    """
+    path = tmp_path / "browser.sqlite"
+    copy_sqlite(browser_database, path)
+    server = start_server(server_environment(sqlite_url(path), "development"), tmp_path / "server", workers=2)
+    try:
+        yield server
+    finally:
+        server.stop()
+    logged = server.new_failures()
+    if logged:
+        pytest.fail(f"the server logged a failure:\n{logged[-6000:]}", pytrace=False)

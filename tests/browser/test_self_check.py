@@ -1,5 +1,4 @@
 """Answer the PHQ-9 in Chromium, read the result, and follow a suggestion into filtered results."""
-import logging
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -28,8 +27,7 @@ def _add_provider(last_name: str, concern: str, type_slug: str) -> None:
     db.session.add(provider)
 
 
-def test_phq9_to_filtered_results(live_server, page, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_phq9_to_filtered_results(live_server, page):
     with live_server.app.app_context():
         _add_provider("Fenwright", "depression", "psychiatrist")
         _add_provider("Kestrelby", "anxiety", "psychiatrist")
@@ -72,7 +70,7 @@ def test_phq9_to_filtered_results(live_server, page, caplog):
     expect(results).to_contain_text("Fenwright")
     expect(results).not_to_contain_text("Kestrelby")
 
-    logged = "\n".join(record.getMessage() for record in caplog.records)
+    logged = live_server.log_text()  # the server's access log and everything the app logged, from DEBUG up
     assert "POST /check/phq-9" in logged  # the server's request line is captured, so the check below can fail
     for needle in ("q1=", "q9", "Several days", "Moderately severe"):
         assert needle not in logged

@@ -6,6 +6,7 @@ the server logs a traceback while it runs.
 """
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 
@@ -98,9 +99,19 @@ def _user(email: str, role: str):
     return user
 
 
+def _photo() -> tuple[bytes, str]:
+    from PIL import Image
+
+    from referral.services.photos import reencode_photo
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 120), (70, 110, 150)).save(buffer, "PNG")
+    return reencode_photo(buffer.getvalue())
+
+
 def _verified_listing(owner, first: str, last: str):
     from referral.extensions import db
-    from referral.models import License, Office, Provider, ProviderType, utcnow
+    from referral.models import License, Office, Provider, ProviderPhoto, ProviderType, utcnow
     from referral.services.reference import get_by_slug
 
     provider = Provider(
@@ -112,6 +123,8 @@ def _verified_listing(owner, first: str, last: str):
     provider.offices = [Office(address1="2880 Broadway", city="New York", state="NY", zip="10025",
                                lat=40.8012, lng=-73.9665)]
     provider.licenses = [License(state="NY", number="S0001")]
+    data, content_type = _photo()
+    provider.photo = ProviderPhoto(content_type=content_type, data=data)
     db.session.add(provider)
     db.session.flush()
     return provider
@@ -119,8 +132,9 @@ def _verified_listing(owner, first: str, last: str):
 
 @pytest.fixture(scope="session")
 def world(served) -> World:
-    """An admin (made with `flask create-admin`), an approved referrer, a provider with a verified listing
-    who received one referral from that referrer, and a spare provider account; committed to the server's database.
+    """An admin (made with `flask create-admin`), an approved referrer, a provider with a verified listing (with
+    a photo) who received one referral from that referrer, and a spare provider account; committed to the
+    server's database.
     """
     from referral_world import FORM, PATIENT_REFERENCE
 
@@ -168,3 +182,10 @@ def signed_in(served, world):
 def visitor(served) -> Visitor:
     """An anonymous visitor with an empty cookie jar."""
     return Visitor(served.url)
+
+
+def pytest_collection_modifyitems(items):
+    """The served layer runs on one worker (pytest -n): its four servers start once."""
+    for item in items:
+        if "/served/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("served"))

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
+# The virtualenv running the tests (normally the project's .venv) has flask and gunicorn.
+BIN = Path(sys.executable).parent if (Path(sys.executable).parent / "gunicorn").exists() else ROOT / ".venv" / "bin"
 GUNICORN_CONFIG = Path(__file__).resolve().with_name("gunicorn_conf.py")
 START_TIMEOUT_SECONDS = 60
 COMMAND_TIMEOUT_SECONDS = 600
@@ -136,16 +138,18 @@ class ServedApp:
 
     @property
     def app(self):
-        """A `create_app()` of the server's configuration on the same database, for set-up code in the tests."""
+        """A `create_app()` of the server's configuration on the same database, for set-up code in the tests.
+
+        It serves no requests; mail it queues stays in the outbox table for the server (or a test) to read.
+        """
         if self._app is None:
             from config import CONFIGS
             from referral import create_app
 
-            overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url}
+            overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url, "MAIL_TO_CONSOLE": False}
             if "SECRET_KEY" in self.env:
                 overrides["SECRET_KEY"] = self.env["SECRET_KEY"]  # so that signed links made here work there
-            self._app = create_app(CONFIGS[self.config_name], MAIL_TO_CONSOLE=False, SESSION_COOKIE_SECURE=False,
-                                   **overrides)
+            self._app = create_app(CONFIGS[self.config_name], **overrides)
         return self._app
 
     def flask(self, *args: str) -> str:
@@ -215,8 +219,8 @@ def _start_once(env: dict[str, str], directory: Path, workers: int) -> ServedApp
     ]
     start = error_log.stat().st_size if error_log.exists() else 0
     with error_log.open("ab") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env={**env, "SERVED_TEST_PID": str(os.getpid())},
+                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
     server = ServedApp(url=f"http://127.0.0.1:{port}", env=env, config_name=env["APP_ENV"], directory=directory,
                        process=process, error_log=error_log, access_log=access_log, _checked=start)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -1,9 +1,10 @@
-"""Every GET route of the URL map, over HTTP: no 5xx, whole bodies, and the signed-in pages reached by someone.
+"""Every GET route of the URL map, over HTTP: no 5xx, whole bodies, HEAD as GET, and the signed-in pages reached.
 
 The routes come from a `create_app()` URL map, so a new GET route is covered as soon as it exists (and
 fails here until its arguments are given realistic values below). Each route is asked for by an
-anonymous visitor and by the admin, the referrer and the recipient provider of the world; a route that
-turns the anonymous visitor away to the login page must open for at least one of them.
+anonymous visitor (GET and HEAD) and by the admin, the referrer and the recipient provider of the
+world. Asked with the values of a real record, each route must open (an answer below 400 that is not
+the login page) for at least one of them, so that the routes behind a sign-in are covered signed in.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from .visitor import Visitor
 ROLES = ("admin", "referrer", "recipient")
 UNKNOWN_ID = 987_654_321
 BEYOND_INTEGER = 2**40
+# Routes that answer "not found" to everyone: the catch-alls of the interoperability interfaces.
+NOT_FOUND_BY_DESIGN = {"fhir.unknown_path", "hsds.unknown_path"}
 _url_map = {}
 
 
@@ -85,7 +88,7 @@ def route_values(served, world) -> dict[str, list[dict]]:
     return {
         "providers.profile": providers,
         "api.get_provider": providers,
-        "listings.photo": providers,
+        "listings.photo": [{"provider_id": world.listing_id}, {"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}],
         "api.get_listing": own_listing,
         "listings.edit": own_listing,
         "listings.history": own_listing,
@@ -114,37 +117,41 @@ def route_values(served, world) -> dict[str, list[dict]]:
     }
 
 
-def paths_for(rule_text: str, values: dict[str, list[dict]]) -> list[str]:
-    """The paths that visit one rule: itself when it takes no arguments, else one per set of values."""
+def paths_for(rule_text: str, values: dict[str, list[dict]]) -> tuple[str, list[str]]:
+    """The endpoint of one rule and the paths that visit it: itself when it takes no arguments, else one per set of
+    values (the first naming a real record)."""
     app = _app()
     rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "GET" in r.methods)
     if not rule.arguments:
-        return [rule.rule]
+        return rule.endpoint, [rule.rule]
     assert rule.endpoint in values, f"no argument values for {rule.endpoint} ({rule.rule}): add them to route_values"
     adapter = app.url_map.bind("127.0.0.1")
     paths = []
     for arguments in values[rule.endpoint]:
         path = adapter.build(rule.endpoint, arguments)
         routed, _ = adapter.match(urlsplit(path).path, method="GET")
-        assert routed == rule.endpoint, f"{path} routes to {routed}, not {rule.endpoint}"
-        paths.append(path)
-    return paths
+        if routed == rule.endpoint:  # /therapies/psychodynamic, say, is a route of its own
+            paths.append(path)
+    assert paths, f"none of the values for {rule.endpoint} reach {rule.rule}"
+    return rule.endpoint, paths
 
 
 def turned_away(answer) -> bool:
-    """Whether an answer sends an anonymous visitor to sign in."""
+    """Whether an answer sends the visitor to sign in."""
     if answer.status_code == 401:
         return True
     return answer.is_redirect and urlsplit(answer.headers["Location"]).path == "/login"
 
 
 def test_get_route(rule, served, route_values, signed_in):
-    paths = paths_for(rule, route_values)
-    for path in paths:
-        anonymous = Visitor(served.url).get(path)  # no 5xx, whole body
-        answers = {role: signed_in(role).get(path) for role in ROLES}
-        if turned_away(anonymous) and path == paths[0]:
-            opened = [role for role, answer in answers.items() if answer.status_code < 400 and not turned_away(answer)]
-            assert opened, f"GET {path} needs a signed-in user but opened for none of {ROLES}: " + ", ".join(
-                f"{role} {answer.status_code}" for role, answer in answers.items())
-
+    endpoint, paths = paths_for(rule, route_values)
+    for index, path in enumerate(paths):
+        anonymous = Visitor(served.url)
+        answers = {"anonymous": anonymous.get(path)}  # each: no 5xx, whole body
+        head = anonymous.request("HEAD", path)
+        assert head.status_code == answers["anonymous"].status_code, f"HEAD {path}: {head.status_code}"
+        answers.update((role, signed_in(role).get(path)) for role in ROLES)
+        if index == 0 and endpoint not in NOT_FOUND_BY_DESIGN:
+            opened = [who for who, answer in answers.items() if answer.status_code < 400 and not turned_away(answer)]
+            assert opened, f"GET {path} opened for nobody: " + ", ".join(
+                f"{who} {answer.status_code}" for who, answer in answers.items())

@@ -34,10 +34,13 @@ def check_complete(response: requests.Response) -> None:
     """Fail unless the body was read whole: its length as announced, and the end its format requires."""
     where = f"{response.request.method} {response.request.path_url} ({response.status_code})"
     body = response.content
+    if response.request.method == "HEAD":
+        assert not body, f"{where}: a body in the answer to HEAD"
+        return
     announced = response.headers.get("Content-Length")
     if announced is not None:
         assert len(body) == int(announced), f"{where}: {len(body)} bytes of the {announced} announced"
-    if response.is_redirect or response.request.method == "HEAD" or response.status_code in (204, 304):
+    if response.is_redirect or response.status_code in (204, 304):
         return
     kind = response.headers.get("Content-Type", "").split(";")[0].strip()
     if kind == "text/html":
@@ -51,6 +54,10 @@ def check_complete(response: requests.Response) -> None:
         assert body.endswith(b"\n"), f"{where}: the CSV ends mid-line: {body[-200:]!r}"
     elif kind == "application/pdf":
         assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF"), f"{where}: not a whole PDF"
+    elif kind == "image/png":
+        assert body.startswith(b"\x89PNG\r\n\x1a\n") and body.endswith(b"IEND\xaeB`\x82"), f"{where}: not a whole PNG"
+    elif kind == "image/jpeg":
+        assert body.startswith(b"\xff\xd8") and body.endswith(b"\xff\xd9"), f"{where}: not a whole JPEG"
 
 
 class Visitor:
