@@ -72,7 +72,6 @@ from referral.models import (  # noqa: E402
 from referral.services.geocoding import EARTH_RADIUS_MILES, Place, distance_miles  # noqa: E402
 from referral.services.reference import load_reference_data  # noqa: E402
 from referral.services.search import (  # noqa: E402
-    ASSOCIATIONS,
     BAND_MILES,
     DEFAULT_COUNT_CAP,
     AvailabilityRules,
@@ -80,6 +79,11 @@ from referral.services.search import (  # noqa: E402
     search_providers,
 )
 from referral.services.search_params import SearchCriteria  # noqa: E402
+from referral.services.attributes import BY_NAME  # noqa: E402
+
+# The lists the generator fills: search parameter -> (association table, its item column).
+ASSOCIATIONS = {name: (BY_NAME[name].association, BY_NAME[name].item_column)
+                for name in ("modality", "frequency", "condition", "insurance", "language", "age_group")}
 
 CITIES_FILE = BENCH_DIR / "data" / "us_cities_geonames_pop500.csv"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -458,8 +462,8 @@ def criteria_for(place: Place, pair: dict[str, str], ids: dict[str, dict[str, in
     """A 25-mile nearest-20 search at a place with two filters."""
     return SearchCriteria(
         place=place, radius=RADIUS_MILES, per_page=PER_PAGE,
-        slugs={parameter: (slug,) for parameter, slug in pair.items()},
-        ids={parameter: (ids[parameter][slug],) for parameter, slug in pair.items()},
+        values={parameter: (slug,) for parameter, slug in pair.items()},
+        filters={parameter: (ids[parameter][slug],) for parameter, slug in pair.items()},
     )
 
 
@@ -503,7 +507,7 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
     for provider_id, lat, lng in db.session.execute(select(Office.provider_id, Office.lat, Office.lng)):
         offices.setdefault(provider_id, []).append((lat, lng))
     wanted_sets = {}
-    for parameter, wanted in criteria.ids.items():
+    for parameter, wanted in criteria.filters.items():
         if parameter == "type":
             continue
         table, column = ASSOCIATIONS[parameter]
@@ -519,7 +523,7 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
     for provider_id, row in providers.items():
         if row.listing_status not in SEARCHABLE_LISTING_STATUSES or not row.active:
             continue
-        if "type" in criteria.ids and row.provider_type_id not in criteria.ids["type"]:
+        if "type" in criteria.filters and row.provider_type_id not in criteria.filters["type"]:
             continue
         if any(provider_id not in members for members in wanted_sets.values()):
             continue
