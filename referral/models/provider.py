@@ -1,7 +1,7 @@
 """Providers (listings), their offices and licenses, and the many-to-many filter tables."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, SmallInteger, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -77,14 +77,16 @@ class Provider(db.Model):
     fee_min: Mapped[int | None] = mapped_column(Integer)
     fee_max: Mapped[int | None] = mapped_column(Integer)
     sliding_scale: Mapped[bool] = mapped_column(Boolean, default=False)
-    free_consultation: Mapped[bool] = mapped_column(Boolean, default=False)
+    free_consultation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     free_consultation_minutes: Mapped[int | None] = mapped_column(Integer)
-    # Identity, each given only if the clinician chooses to.
+    # Identity, each given only if the clinician chooses to. Columns added after the first listings were
+    # stored carry a server default, so that a migration can add them to existing rows.
     gender: Mapped[str | None] = mapped_column(String(16))
-    pronouns: Mapped[str] = mapped_column(String(40), default="")
-    lgbtq_affirming: Mapped[bool] = mapped_column(Boolean, default=False)
+    pronouns: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    lgbtq_affirming: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     faith_id: Mapped[int | None] = mapped_column(ForeignKey("faiths.id"), index=True)
-    faith_integrated: Mapped[bool] = mapped_column(Boolean, default=False)
+    faith_integrated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wheelchair_accessible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     phone: Mapped[str] = mapped_column(String(32), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
 

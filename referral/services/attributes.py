@@ -127,7 +127,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("frequency", "Session frequency", "Session frequencies", "How often would you like to meet?",
               "Session frequency", ANY_OF, column="frequencies", reference=Frequency,
               association=provider_frequencies, item_column="frequency_id", key="frequencies", outputs=OWN_OUTPUTS, example="weekly"),
-    Attribute("treatment_length", "Length of treatment", "Lengths of treatment", "For how long?",
+    Attribute("treatment_length", "Length of treatment", "Length of treatment", "For how long?",
               "Length of treatment", ANY_OF, column="treatment_lengths", reference=TreatmentLength,
               association=provider_treatment_lengths, item_column="treatment_length_id",
               key="treatment_lengths", in_summary=False, searchable=False, outputs=OWN_OUTPUTS, example="long-term"),
@@ -191,6 +191,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("faith_integrated", "Faith-integrated therapy", "Faith-integrated therapy",
               "Offers faith-integrated therapy", "I offer faith-integrated therapy on request", YES_NO,
               column="faith_integrated", outputs=OWN_OUTPUTS, section="clinician"),
+    Attribute("wheelchair_accessible", "Wheelchair-accessible office", "Wheelchair-accessible office",
+              "Wheelchair-accessible office", "An office of mine is wheelchair accessible", YES_NO,
+              column="wheelchair_accessible", outputs=OWN_OUTPUTS, section="where"),
 )
 
 BY_NAME: dict[str, Attribute] = {attribute.name: attribute for attribute in ATTRIBUTES}
