@@ -946,6 +946,9 @@ def add_listing_attributes(record: dict, place: dict, seed: int, reference: dict
     record["faith"], record["faith_integrated"] = faith_for(rng, record, place)
     for office, hours in zip(record["offices"], office_hours(rng, record, place)):
         office["hours"] = sorted(hours, key=lambda w: (w["day"], w["opens"]))
+    # Most offices in metros are in buildings with an elevator; fewer in rural towns and older walk-ups.
+    rural = place.get("radius") is None
+    record["wheelchair_accessible"] = record["in_person"] and chance(rng, 0.45 if rural else 0.65)
 
 
 def type_deck(rng: random.Random, shares: dict[str, int], total: int) -> list[str]:

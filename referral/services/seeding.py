@@ -23,9 +23,12 @@ from ..models import (
     TreatmentLength,
     utcnow,
 )
+from .attributes import ATTRIBUTES
 from .reference import SEED_DIR
 
 DEMO_FILE = SEED_DIR / "demo_providers.json"
+# The listing attributes stored in a column of their own (not a reference list, not derived from offices).
+SCALAR_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a.reference is None and a.column)
 # JSON key of a demo provider -> (Provider relationship, reference model).
 DEMO_LISTS = {
     "modalities": ("modalities", Modality),
@@ -70,24 +73,13 @@ def load_demo_providers(path: Path = DEMO_FILE, *, now=None) -> tuple[int, int]:
             provider_type=types[record["type"]],
             taxonomy_code=record.get("taxonomy_code"),
             statement=record.get("statement", ""),
-            accepting_new_patients=record.get("accepting_new_patients", False),
             availability_confirmed_at=None if days is None else now - timedelta(days=days),
-            telehealth=record.get("telehealth", False),
-            in_person=record.get("in_person", True),
-            fee=record.get("fee"),
-            fee_min=record.get("fee_min"),
-            fee_max=record.get("fee_max"),
-            sliding_scale=record.get("sliding_scale", False),
-            free_consultation=record.get("free_consultation", False),
-            free_consultation_minutes=record.get("free_consultation_minutes"),
-            gender=record.get("gender"),
-            pronouns=record.get("pronouns") or "",
-            lgbtq_affirming=record.get("lgbtq_affirming", False),
             faith=faiths[record["faith"]] if record.get("faith") else None,
-            faith_integrated=record.get("faith_integrated", False),
             phone=record.get("phone", ""),
             website=record.get("website", ""),
             source="demo",
+            # Every other attribute the record gives, under its key in the registry.
+            **{a.column: record[a.output_key] for a in SCALAR_ATTRIBUTES if record.get(a.output_key) is not None},
         )
         for key, (attribute, _) in DEMO_LISTS.items():
             setattr(provider, attribute, [lists[key][slug] for slug in record.get(key, [])])
