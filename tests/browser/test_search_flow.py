@@ -21,7 +21,7 @@ def test_search_open_profile_and_follow_the_guide(page, demo_server):
     page.get_by_label("ZIP code or city, state").fill("10025")
     page.locator("summary", has_text="Therapy approach").click()
     page.get_by_label("Psychodynamic Therapy").check()
-    page.locator("summary", has_text="How often").click()
+    page.locator("summary", has_text="Session frequencies").click()
     page.get_by_label("Weekly", exact=True).check()
     page.get_by_role("button", name="Search").click()
 
