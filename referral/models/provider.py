@@ -127,7 +127,7 @@ class Provider(db.Model):
         secondary=provider_treatment_lengths, order_by=TreatmentLength.sort_order
     )
     ethnicities: Mapped[list[Ethnicity]] = relationship(secondary=provider_ethnicities, order_by=Ethnicity.sort_order)
-    faith: Mapped[Faith | None] = relationship()
+    faith: Mapped[Faith | None] = relationship(lazy="joined")
 
     @property
     def name(self) -> str:

@@ -414,11 +414,15 @@ def _unlocated_query(criteria: SearchCriteria, filters: list, now, rules):
     return query.order_by(*_order(criteria.sort, now, rules))
 
 
-def listing_load_options() -> list:
-    """Loader options for everything a listing shows: offices and their hours, licenses, every attribute list."""
+def listing_load_options(*, summary: bool = False) -> list:
+    """Loader options for what a listing shows: offices and their hours, licenses, the attribute lists.
+
+    With `summary`, only the lists a search result carries (services/attributes.py: in_summary).
+    Single references (type, faith) are joined in the listing's own statement.
+    """
     options = [selectinload(Provider.offices).selectinload(Office.hours), selectinload(Provider.licenses)]
     for attribute in ATTRIBUTES:
-        if attribute.reference is not None and attribute.column:
+        if attribute.multiple and (attribute.in_summary or not summary):
             options.append(selectinload(getattr(Provider, attribute.column)))
     return options
 
@@ -427,7 +431,7 @@ def load_providers(ids: list[int]) -> dict[int, Provider]:
     """The providers with these ids, with what a result shows loaded in a few queries."""
     if not ids:
         return {}
-    query = select(Provider).where(Provider.id.in_(ids)).options(*listing_load_options())
+    query = select(Provider).where(Provider.id.in_(ids)).options(*listing_load_options(summary=True))
     return {provider.id: provider for provider in db.session.scalars(query)}
 
 
