@@ -62,7 +62,7 @@ class Attribute:
     plural: str                    # several values' heading: "Therapy approaches"
     question: str                  # what the search form asks
     editor_label: str              # what the editor asks the clinician
-    filter: str | None             # ANY_OF, YES_NO, AT_MOST, HOURS or NOT_FILTERED
+    filter: str | None             # ANY_OF, YES_NO, AVAILABILITY, AT_MOST, HOURS or NOT_FILTERED
     column: str | None = None      # the Provider column or relationship holding it
     reference: type | None = None  # reference model whose slugs are its values
     association: object = None     # provider-to-item table of a multi-valued reference list
@@ -70,7 +70,7 @@ class Attribute:
     choices: tuple[Choice, ...] = ()  # a fixed list, when there is no reference model
     key: str | None = None         # JSON / CSV / editor key where it differs from the parameter (lists are plural)
     parameter: str | None = None   # the search parameter where it differs from the name (max_fee filters fee)
-    section: str = "practice"      # where the profile shows it: practice, fees, clinician, hours
+    section: str = "practice"      # profile and editor section: practice, fees, fee_range, clinician, where, hours, availability
     outputs: frozenset = EVERY_OUTPUT
     max_length: int | None = None  # text attributes
     maximum: int | None = None     # number attributes
