@@ -30,7 +30,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 
-    # Geocoding: "offline" (ZIP centroids from the zipcodes package) or "nominatim".
+    # Geocoding: "offline" (ZIP centroids from seed_data/geo) or "nominatim".
     GEOCODER = os.environ.get("GEOCODER", "offline")
     NOMINATIM_USER_AGENT = os.environ.get("NOMINATIM_USER_AGENT", "referral-directory")
     NOMINATIM_MIN_DELAY_SECONDS = float(os.environ.get("NOMINATIM_MIN_DELAY_SECONDS", "1.0"))
@@ -39,6 +39,8 @@ class Config:
     SEARCH_MAX_RADIUS_MILES = 100
     SEARCH_DEFAULT_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100
+    # Reference lists are held per process; another process's change to them shows within this many seconds.
+    REFERENCE_CACHE_SECONDS = float(os.environ.get("REFERENCE_CACHE_SECONDS", "60"))
 
     # Availability: after this many days unconfirmed a listing no longer counts as accepting.
     AVAILABILITY_STALE_DAYS = int(os.environ.get("AVAILABILITY_STALE_DAYS", "45"))
