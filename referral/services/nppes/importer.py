@@ -1,12 +1,11 @@
 """The NPPES import: stream a file, keep behavioral-health clinicians, write them in committed batches."""
 from __future__ import annotations
 
-import csv
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 
@@ -14,16 +13,21 @@ from ...extensions import db
 from ...models import TaxonomyCode
 from ..errors import ValidationFailed
 from ..geocoding import Geocoder
-from .columns import resolve_columns
+from .columns import compact_columns, resolve_columns
+from .forked_scan import can_fork, forked_scan
 from .mapper import (
-    SKIP_NOT_LISTED_TYPE, SKIP_OUTSIDE_US, Deactivated, Kept, Rejected, RowMapper, Skipped, TaxonomyIndex,
+    SKIP_NOT_LISTED_TYPE, SKIP_OUTSIDE_US, Deactivated, Kept, MappedProvider, Rejected, RowMapper, Skipped,
+    TaxonomyIndex,
 )
-from .reader import Source, open_source
+from .pipeline import WritePipeline, can_write_from_another_thread
+from .reader import open_source
 from .report import REJECTED, WARNING, RejectReport
+from .scan import ROW, SHORT, Chunk, ScanEnd, scan
 from .upsert import BatchCounts, Upserter
 
 PROGRESS_EVERY = 1 << 14  # rows between progress callbacks (a power of two: checked with a mask)
-MAX_CONSECUTIVE_CSV_ERRORS = 1000
+# Full batches kept while the writer is busy: reading goes on until this many wait, then waits itself.
+MAX_READY_BATCHES = 4
 
 
 @dataclass
@@ -68,7 +72,12 @@ def load_taxonomy_index() -> TaxonomyIndex:
 
 
 class NppesImport:
-    """One run of the import over one file; `stats` stays readable if the run is interrupted."""
+    """One run of the import over one file; `stats` stays readable if the run is interrupted.
+
+    The file is read (parsed, filtered) by scan(), in a child process where one can be forked (see
+    forked_scan); this process maps the rows it picks out, and a background thread writes each batch
+    (see WritePipeline) while the next one is read. Batches are committed here, in the session's thread.
+    """
 
     def __init__(
         self,
@@ -81,6 +90,7 @@ class NppesImport:
         report: RejectReport | None = None,
         on_progress: Callable[[ImportStats, int, int | None], None] | None = None,
         now=None,
+        read_in_child: bool | None = None,
     ):
         self.path = Path(path)
         self.batch_size = max(1, batch_size)
@@ -88,102 +98,102 @@ class NppesImport:
         self.commit = commit or db.session.commit
         self.report = report or RejectReport(None)
         self.on_progress = on_progress
+        self.read_in_child = can_fork() if read_in_child is None else read_in_child
         self.upserter = Upserter(geocoder, dry_run=dry_run, now=now)
         self.stats = ImportStats(path=str(path))
-        self._batch: dict = {}
+        self._batch: dict[str, MappedProvider] = {}
+        self._lines: dict[str, int] = {}  # the line each NPI of the batch was read from
         self._deactivated: set[str] = set()
+        self._ready: deque[tuple[dict[str, MappedProvider], set[str], dict[str, int]]] = deque()
+        self._writing_lines: dict[str, int] = {}  # the lines of the batch being written
         self._last_kept: tuple[int, str] | None = None
+        self._pipeline = WritePipeline(threaded=False)
+        self._total_bytes: int | None = None
+        self._width = 0  # fields in the file's header
 
     def run(self) -> ImportStats:
         """Read the whole file and write it; raises MissingColumns before writing anything."""
+        self._pipeline = WritePipeline(threaded=can_write_from_another_thread(db.session.get_bind()))
         try:
             with open_source(self.path) as source:
                 self.stats.unit = source.unit
-                mapper = RowMapper(resolve_columns(source.header), load_taxonomy_index())
-                last_row = self._scan(source, mapper)
-                self._check_truncation(source, last_row[mapper.c.npi].strip() if len(last_row) > mapper.c.npi else "")
-                self._flush()
-                self._progress(source)
+                self._total_bytes = source.total_bytes
+                columns = resolve_columns(source.header)
+                self._width = columns.width
+                taxonomy = load_taxonomy_index()
+                mapper = RowMapper(compact_columns(columns)[1], taxonomy)
+                if self.read_in_child and source.kind == "csv":
+                    with forked_scan(self.path, columns, taxonomy.behavioral) as chunks:
+                        end = self._take(chunks, mapper)
+                else:
+                    end = self._take(scan(source, columns, taxonomy.behavioral), mapper)
+            self._check_truncation(end)
+            self._flush()
+            self._drain()
+            self._progress(self._total_bytes or 0)
         except BaseException:
+            self._pipeline.abandon()  # the session's connection is the writer's until it is done
             db.session.rollback()
             raise
         finally:
+            self._pipeline.close()
             self.stats.finished = time.perf_counter()
         return self.stats
 
-    def _scan(self, source: Source, mapper: RowMapper) -> list[str]:
-        """The hot loop: cheap checks on the raw row before anything is built. Returns the last row."""
-        columns = mapper.c
-        width, entity, deactivation = columns.width, columns.entity_type, columns.deactivation_date
-        taxonomy_indexes = columns.taxonomy_indexes
-        if len(taxonomy_indexes) == 1:
-            only = taxonomy_indexes[0]
-            taxonomy_of = lambda row: (row[only],)  # noqa: E731 - itemgetter of one index returns a bare string
-        else:
-            taxonomy_of = itemgetter(*taxonomy_indexes)
-        no_behavioral_code = mapper.taxonomy.behavioral.isdisjoint
-        position = source.position
-        mask = PROGRESS_EVERY - 1
-        n = self.stats.rows_read
-        errors_in_a_row = 0
-        rows = iter(source.rows)
-        row: list[str] = []
-        while True:
-            try:
-                for row in rows:
-                    n += 1
-                    errors_in_a_row = 0
-                    if not n & mask:
-                        self.stats.rows_read = n
-                        self._progress(source)
-                    if len(row) != width:
-                        if row:
-                            self._short_row(position(), row, width)
-                        else:
-                            n -= 1  # a blank line is not a row
-                        continue
-                    if row[entity] == "1" and not no_behavioral_code(taxonomy_of(row)):
-                        pass
-                    elif not row[deactivation]:
-                        continue
-                    self._handle(mapper.map(row), position())
-                break
-            except csv.Error as error:
-                n += 1
-                errors_in_a_row += 1
-                self._reject(position(), "", f"unreadable CSV: {error}")
-                if errors_in_a_row >= MAX_CONSECUTIVE_CSV_ERRORS:
-                    raise ValidationFailed({"path": f"The file stopped being readable CSV near line {position()}."})
-        self.stats.rows_read = n
-        return row
+    def _take(self, chunks: Iterable[Chunk | ScanEnd], mapper: RowMapper) -> ScanEnd:
+        """Map and batch the rows the scan picked out, chunk by chunk; returns the scan's end."""
+        handle, map_row, width = self._handle, mapper.map, self._width
+        progress_mask = ~(PROGRESS_EVERY - 1)
+        for chunk in chunks:
+            if type(chunk) is ScanEnd:
+                self.stats.rows_read = chunk.rows_read
+                return chunk
+            for kind, line, payload in chunk.events:
+                if kind == ROW:
+                    handle(map_row(payload), line)
+                elif kind == SHORT:
+                    self._short_row(line, *payload, width)
+                else:
+                    self._reject(line, "", f"unreadable CSV: {payload}")
+            passed_mark = (chunk.rows_read & progress_mask) != (self.stats.rows_read & progress_mask)
+            self.stats.rows_read = chunk.rows_read
+            # Commit a written batch at once, so that SQLite's write lock is not held while reading on.
+            self._step(block=False)
+            if passed_mark:
+                self._progress(chunk.bytes_read)
+        raise RuntimeError("the scan ended without its end")  # scan() always yields a ScanEnd last
 
-    def _short_row(self, line: int, row: list[str], width: int) -> None:
-        npi = row[0].strip() if row and row[0].strip().isdigit() else ""
-        self._reject(line, npi, f"truncated line: {len(row)} of {width} fields" if len(row) < width
-                     else f"malformed line: {len(row)} fields, the header has {width}")
-        self.stats.truncated_at = line if len(row) < width else None
+    def _short_row(self, line: int, npi: str, fields: int, width: int) -> None:
+        self._reject(line, npi, f"truncated line: {fields} of {width} fields" if fields < width
+                     else f"malformed line: {fields} fields, the header has {width}")
+        self.stats.truncated_at = line if fields < width else None
 
     def _handle(self, outcome, line: int) -> None:
-        if isinstance(outcome, Kept):
+        kind = type(outcome)
+        if kind is Kept:
             provider = outcome.provider
+            npi = provider.npi
             self._make_room()
-            self._batch[provider.npi] = provider
-            self._last_kept = (line, provider.npi)
+            self._batch[npi] = provider
+            self._lines[npi] = line
+            if self._deactivated:
+                self._deactivated.discard(npi)  # the later row of an NPI is the one that counts
+            self._last_kept = (line, npi)
             self.stats.kept += 1
             for warning in outcome.warnings:
                 self.stats.warnings += 1
-                self.report.add(line, provider.npi, WARNING, warning)
-        elif isinstance(outcome, Deactivated):
+                self.report.add(line, npi, WARNING, warning)
+        elif kind is Deactivated:
             self._make_room()
             self._deactivated.add(outcome.npi)
             self._batch.pop(outcome.npi, None)
             self.stats.deactivations_seen += 1
-        elif isinstance(outcome, Skipped):
+        elif kind is Skipped:
             if outcome.reason == SKIP_NOT_LISTED_TYPE:
                 self.stats.skipped_no_listed_type += 1
             elif outcome.reason == SKIP_OUTSIDE_US:
                 self.stats.skipped_outside_us += 1
-        elif isinstance(outcome, Rejected):
+        elif kind is Rejected:
             self._reject(line, outcome.npi, outcome.reason)
 
     def _reject(self, line: int, npi: str, reason: str) -> None:
@@ -196,33 +206,63 @@ class NppesImport:
             self._flush()
 
     def _flush(self) -> None:
+        """Queue the batch for the writer and start the next; wait for the writer only when the queue is long."""
         if not self._batch and not self._deactivated:
             return
-        counts = self.upserter.write(self._batch, self._deactivated)
+        self._ready.append((self._batch, self._deactivated, self._lines))
+        self._batch, self._deactivated, self._lines = {}, set(), {}
+        self._step(block=False)
+        while len(self._ready) > MAX_READY_BATCHES:
+            self._step(block=True)
+
+    def _step(self, block: bool) -> None:
+        """Commit the batch the writer has finished (waiting for it if `block`), and hand it the next one."""
+        if self._pipeline.pending:
+            if not block and not self._pipeline.done():
+                return
+            self._finish_write()
+        if self._ready:
+            batch, deactivated, lines = self._ready.popleft()
+            target = self.upserter.connection()
+            self._pipeline.submit(self.upserter.write, target, batch, deactivated)
+            self._writing_lines = lines
+
+    def _drain(self) -> None:
+        """Write and commit every queued batch."""
+        while self._pipeline.pending or self._ready:
+            self._step(block=True)
+
+    def _finish_write(self) -> None:
+        """Wait for the batch being written, if any, commit it (roll it back in a dry run) and count it."""
+        if not self._pipeline.pending:
+            return
+        written = self._pipeline.result()
         if self.dry_run:
             db.session.rollback()
         else:
             self.commit()
             self.stats.batches_committed += 1
-        self.stats.written.add(counts)
-        self._batch, self._deactivated = {}, set()
+        self.stats.written.add(written.counts)
+        for npi, reason in written.refused.items():
+            self.stats.kept -= 1
+            self._reject(self._writing_lines[npi], npi, f"the database refused the row: {reason}")
 
-    def _check_truncation(self, source: Source, last_npi: str) -> None:
+    def _check_truncation(self, end: ScanEnd) -> None:
         """A file cut off mid-row: the partial last row is rejected, everything whole before it stays."""
-        last_line = source.position()
+        last_line = end.last_line
         if self.stats.truncated_at is not None and self.stats.truncated_at == last_line:
             return  # the short last row was already reported
         self.stats.truncated_at = None
-        if not source.ends_mid_row():
+        if not end.ends_mid_row:
             return
         self.stats.truncated_at = last_line
         if self._last_kept and self._last_kept[0] == last_line and self._batch.pop(self._last_kept[1], None):
             self.stats.kept -= 1
-        self._reject(last_line, last_npi, "truncated line: the file ends inside this row")
+        self._reject(last_line, end.last_npi, "truncated line: the file ends inside this row")
 
-    def _progress(self, source: Source) -> None:
+    def _progress(self, bytes_read: int) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.stats, source.bytes_read(), source.total_bytes)
+            self.on_progress(self.stats, bytes_read, self._total_bytes)
 
 
 def import_nppes(path: str | Path, *, geocoder: Geocoder, **options) -> ImportStats:

@@ -3,49 +3,51 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import compress
+from operator import add
+from typing import NamedTuple
 
+from ...models import License, Office, Provider
 from ..geocoding import US_STATES
-from ..npi import npi_is_valid
-from .columns import ColumnMap
+from .columns import ColumnMap, values_at
 
-ZIP_DIGITS = re.compile(r"^(\d{5})(\d{4})?$")
-# Column widths of the listing tables: registry values never exceed them, but a bad file must not
-# fail a whole batch in PostgreSQL.
-NAME_MAX, CREDENTIAL_MAX, ADDRESS_MAX, CITY_MAX, LICENSE_MAX = 80, 80, 160, 80, 40
+ZIP_DIGITS = re.compile(r"^([0-9]{5})([0-9]{4})?$")
+# The widths of the listing's columns: a longer value is refused here, before it can fail a batch.
+NAME_MAX = Provider.__table__.c.last_name.type.length
+CREDENTIAL_MAX = Provider.__table__.c.credentials.type.length
+PHONE_MAX = Provider.__table__.c.phone.type.length
+ADDRESS_MAX = Office.__table__.c.address1.type.length
+CITY_MAX = Office.__table__.c.city.type.length
+LICENSE_MAX = License.__table__.c.number.type.length
 ADDRESS_UPPER = frozenset("N S E W NE NW SE SW PO US II III IV".split())
 NAME_UPPER = frozenset("II III IV".split())
 _WORDS = re.compile(r"([A-Z0-9]+)")
 _ORDINAL = re.compile(r"^\d+(ST|ND|RD|TH)$")
+SHOWN_MAX = 40  # characters of a bad value quoted in a report line
+MEMO_SIZE = 1 << 15  # texts remembered per kind (names, places, streets) by CasedText
+MEMO_TEXT_MAX = 200  # longer texts are cased but not remembered (no listing column holds them anyway)
 
 # Why a row the import does not keep was left out (counted, not reported as an error).
 SKIP_NOT_LISTED_TYPE = "no_listed_type"
 SKIP_OUTSIDE_US = "outside_us"
 SKIP_NOT_INDIVIDUAL = "not_individual"  # reached only through a reactivation date: organizations are not listed
 
+# Luhn over the 80840 prefix, on the ASCII codes of the NPI's first nine digits: every other digit,
+# from the ninth leftwards, is doubled (digits of the product summed); the prefix adds 24.
+_DOUBLED = [0] * 48 + [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]
+_NPI_BASE = 24 - 4 * ord("0")  # the four undoubled digits are summed as ASCII codes
 
-@dataclass(frozen=True)
-class TaxonomyIndex:
+
+class TaxonomyIndex(NamedTuple):
     """The behavioral-health taxonomy codes, and which of them map to one of our provider types."""
 
     behavioral: frozenset[str]
     provider_types: dict[str, int]
 
 
-@dataclass(frozen=True)
-class MappedOffice:
-    """The practice location."""
-
-    address1: str
-    address2: str
-    city: str
-    state: str
-    zip: str
-
-
-@dataclass(frozen=True)
-class MappedProvider:
-    """The registry fields of one listing, as the directory stores them."""
+class MappedProvider(NamedTuple):
+    """The registry fields of one listing as the directory stores them (office flattened), and their digest."""
 
     npi: str
     first_name: str
@@ -54,20 +56,20 @@ class MappedProvider:
     provider_type_id: int
     taxonomy_code: str
     phone: str
-    office: MappedOffice
+    address1: str
+    address2: str
+    city: str
+    state: str
+    zip: str
     licenses: tuple[tuple[str, str], ...]
-
-    def row_hash(self) -> str:
-        """A digest of every registry field: equal digests mean nothing to update."""
-        return hashlib.blake2b(repr(self).encode("utf-8"), digest_size=16).hexdigest()
+    row_hash: str
 
 
-@dataclass
-class Kept:
+class Kept(NamedTuple):
     """A row that becomes (or updates) a listing; warnings name what was left out of it."""
 
     provider: MappedProvider
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -77,7 +79,7 @@ class Deactivated:
     npi: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Skipped:
     """A behavioral-health row the directory does not list (see SKIP_*)."""
 
@@ -90,6 +92,55 @@ class Rejected:
 
     reason: str
     npi: str = ""
+
+
+_NOT_LISTED_TYPE, _OUTSIDE_US, _NOT_INDIVIDUAL = (
+    Skipped(SKIP_NOT_LISTED_TYPE), Skipped(SKIP_OUTSIDE_US), Skipped(SKIP_NOT_INDIVIDUAL)
+)
+
+
+def npi_check_digit_ok(npi: str) -> bool:
+    """Whether an NPI is ten ASCII digits with a correct check digit (services.npi's rule, without Unicode digits)."""
+    if len(npi) != 10 or not npi.isascii() or not npi.isdigit():
+        return False
+    d0, d1, d2, d3, d4, d5, d6, d7, d8, d9 = npi.encode("ascii")
+    d = _DOUBLED
+    total = _NPI_BASE + d[d0] + d1 + d[d2] + d3 + d[d4] + d5 + d[d6] + d7 + d[d8]
+    return (10 - total % 10) % 10 == d9 - 48
+
+
+def shown(value: str) -> str:
+    """A value quoted for a report line, cut short when long."""
+    return repr(value) if len(value) <= SHOWN_MAX else repr(value[:SHOWN_MAX]) + f"... ({len(value):,} characters)"
+
+
+def plain(value: str) -> str:
+    """A value written into a report line as it is, or quoted (see shown) when long or unprintable."""
+    return value if len(value) <= SHOWN_MAX and value.isprintable() else shown(value)
+
+
+def reported_npi(npi: str) -> str:
+    """What a report's NPI column says for a row: the value as read, unless it could not be an NPI at all."""
+    return npi if len(npi) <= 20 and npi.isprintable() else ""
+
+
+def row_digest(p: MappedProvider) -> str:
+    """The digest of a listing's registry fields: equal digests mean nothing to update."""
+    return _digest(*p[:13])
+
+
+def _digest(npi, first_name, last_name, credentials, provider_type_id, taxonomy_code, phone,
+            address1, address2, city, state, zip_code, licenses) -> str:
+    # The text spells the fields as the repr of a provider record holding an office record: the digests
+    # stored in nppes_records were made from that text, and another one would make the next import
+    # rewrite every registry listing once.
+    text = (
+        f"MappedProvider(npi={npi!r}, first_name={first_name!r}, last_name={last_name!r}, "
+        f"credentials={credentials!r}, provider_type_id={provider_type_id!r}, taxonomy_code={taxonomy_code!r}, "
+        f"phone={phone!r}, office=MappedOffice(address1={address1!r}, address2={address2!r}, city={city!r}, "
+        f"state={state!r}, zip={zip_code!r}), licenses={licenses!r})"
+    )
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _case_word(match: re.Match, keep_upper: frozenset[str]) -> str:
@@ -105,18 +156,23 @@ def _case_word(match: re.Match, keep_upper: frozenset[str]) -> str:
 
 def display_case(text: str, keep_upper: frozenset[str] = NAME_UPPER) -> str:
     """Registry text in capitals as a person would write it: "DIAZ-GREEN" -> "Diaz-Green", "50TH" -> "50th"."""
+    if not text:
+        return text
+    if text.isalpha():  # one word of letters, the most common name: no splitting
+        if not text.isupper() or text in keep_upper:
+            return text
+        return "Mc" + text[2:].capitalize() if text.startswith("MC") and len(text) > 3 else text.capitalize()
     words = text.split()
     if not text.isupper():
         return " ".join(words)  # already mixed case (or no letters): leave it as written
-    out = []
-    for w in words:
-        if w in keep_upper:
-            out.append(w)
-        elif w.isalpha():  # the common case, without a regex
-            out.append("Mc" + w[2:].capitalize() if w.startswith("MC") and len(w) > 3 else w.capitalize())
+    for i, w in enumerate(words):
+        if w in keep_upper or w.isdigit():
+            continue
+        if w.isalpha():
+            words[i] = "Mc" + w[2:].capitalize() if w.startswith("MC") and len(w) > 3 else w.capitalize()
         else:
-            out.append(_WORDS.sub(lambda m: _case_word(m, keep_upper), w))
-    return " ".join(out)
+            words[i] = _WORDS.sub(lambda m: _case_word(m, keep_upper), w)
+    return " ".join(words)
 
 
 def format_phone(digits: str) -> str:
@@ -152,6 +208,43 @@ def is_deactivated(deactivation: str, reactivation: str) -> bool:
     return False
 
 
+def unstorable(text: str) -> str | None:
+    """Why a text cannot be stored as it is (a NUL byte, or a lone surrogate from JSON), or None."""
+    if "\x00" in text:
+        return "a NUL byte"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text that is not valid Unicode"
+    return None
+
+
+class CasedText(dict):
+    """display_case results by raw text, remembered: names and cities repeat across the registry's rows.
+
+    A lookup that hits is one C dictionary probe; a miss computes and stores. Bounded in count and in
+    text length, so that a file of unique (or hostile, huge) values cannot make it grow without end.
+    """
+
+    def __init__(self, keep_upper: frozenset[str]):
+        super().__init__()
+        self.keep_upper = keep_upper
+
+    def __missing__(self, text: str) -> str:
+        cased = display_case(text, self.keep_upper)
+        if len(text) <= MEMO_TEXT_MAX:
+            if len(self) >= MEMO_SIZE:
+                self.clear()
+            self[text] = cased
+        return cased
+
+
+def _length_problem(**values: tuple[str, int]) -> str:
+    label, (value, limit) = next((label, pair) for label, pair in values.items() if len(pair[0]) > pair[1])
+    return f"the {label.replace('_', ' ')} is {len(value):,} characters long, more than the {limit} a listing holds"
+
+
 class RowMapper:
     """Maps the rows of one file (its ColumnMap) onto listings."""
 
@@ -159,43 +252,71 @@ class RowMapper:
         self.c = columns
         self.taxonomy = taxonomy
         self.slots = [(s.code, s.license, s.license_state, s.primary) for s in columns.slots]
+        self._codes = values_at(tuple(s.code for s in columns.slots))
+        self._license_numbers = values_at(tuple(s.license for s in columns.slots))
+        self._names = CasedText(NAME_UPPER)
+        self._places, self._streets = CasedText(ADDRESS_UPPER), CasedText(ADDRESS_UPPER)
 
     def map(self, row: list[str]):
         """Kept, Deactivated, Skipped or Rejected for a row that passed the cheap filter."""
         c = self.c
         npi = row[c.npi].strip()
-        if not npi_is_valid(npi):
-            return Rejected(f"invalid NPI {npi!r}: not ten digits with a correct check digit", npi)
+        if not npi_check_digit_ok(npi):
+            return Rejected(f"invalid NPI {shown(npi)}: not ten digits with a correct check digit", reported_npi(npi))
         if is_deactivated(row[c.deactivation_date], row[c.reactivation_date]):
             return Deactivated(npi)
         if row[c.entity_type].strip() != "1":
-            return Skipped(SKIP_NOT_INDIVIDUAL)
+            return _NOT_INDIVIDUAL
 
+        # The taxonomy groups in use (a code or a license number): usually one to three of fifteen,
+        # picked out in C (a group's two texts concatenated are empty only when both are).
+        in_use = compress(self.slots, map(add, self._codes(row), self._license_numbers(row)))
         codes = [(row[t].strip(), row[lic].strip(), row[st].strip().upper(), row[p].strip().upper())
-                 for t, lic, st, p in self.slots if row[t] or row[lic]]
+                 for t, lic, st, p in in_use]
         provider_types = self.taxonomy.provider_types
-        primary = next((code for code, _, _, switch in codes if switch == "Y"), None)
-        chosen = primary if primary in provider_types else next(
-            (code for code, _, _, _ in codes if code in provider_types), None
-        )
+        chosen = None
+        for code, _, _, switch in codes:
+            if switch == "Y":  # the primary code, when the directory lists its kind
+                if code in provider_types:
+                    chosen = code
+                break
         if chosen is None:
-            return Skipped(SKIP_NOT_LISTED_TYPE)
+            chosen = next((code for code, _, _, _ in codes if code in provider_types), None)
+            if chosen is None:
+                return _NOT_LISTED_TYPE
 
         country = row[c.country].strip().upper()
         if country and country not in ("US", "USA"):
-            return Skipped(SKIP_OUTSIDE_US)
+            return _OUTSIDE_US
         state = row[c.state].strip().upper()
         if state not in US_STATES:
-            return Rejected(f"unknown practice-location state {state!r}" if state else "no practice-location state", npi)
-        zip_match = ZIP_DIGITS.match(row[c.zip].strip())
+            problem = f"unknown practice-location state {shown(state)}" if state else "no practice-location state"
+            return Rejected(problem, npi)
+        zip_text = row[c.zip].strip()
+        zip_match = ZIP_DIGITS.match(zip_text)
         if zip_match is None:
-            return Rejected(f"invalid practice-location ZIP code {row[c.zip].strip()!r}", npi)
-        last_name = display_case(row[c.last_name])[:NAME_MAX]
+            return Rejected(f"invalid practice-location ZIP code {shown(zip_text)}", npi)
+        names, streets = self._names, self._streets
+        last_name = names[row[c.last_name]]
         if not last_name:
             return Rejected("no last name", npi)
-        city = display_case(row[c.city], ADDRESS_UPPER)[:CITY_MAX]
+        city = self._places[row[c.city]]
         if not city:
             return Rejected("no practice-location city", npi)
+        first_name = names[row[c.first_name]]
+        credentials = " ".join(row[c.credential].split())
+        phone = format_phone(row[c.phone])
+        address1 = streets[row[c.address1]]
+        address2 = streets[row[c.address2]]
+        if (len(last_name) > NAME_MAX or len(first_name) > NAME_MAX or len(credentials) > CREDENTIAL_MAX
+                or len(phone) > PHONE_MAX or len(address1) > ADDRESS_MAX or len(address2) > ADDRESS_MAX
+                or len(city) > CITY_MAX):
+            return Rejected(_length_problem(
+                last_name=(last_name, NAME_MAX), first_name=(first_name, NAME_MAX),
+                credential=(credentials, CREDENTIAL_MAX), phone_number=(phone, PHONE_MAX),
+                practice_location_address=(address1, ADDRESS_MAX), second_address_line=(address2, ADDRESS_MAX),
+                practice_location_city=(city, CITY_MAX),
+            ), npi)
 
         warnings: list[str] = []
         licenses: set[tuple[str, str]] = set()
@@ -203,28 +324,26 @@ class RowMapper:
             if not number and not license_state:
                 continue
             if license_state not in US_STATES:
-                problem = f"unknown state {license_state!r}" if license_state else "no state"
-                warnings.append(f"license {number or '(no number)'} has {problem}: left out")
+                problem = f"unknown state {shown(license_state)}" if license_state else "no state"
+                warnings.append(f"license {plain(number) or '(no number)'} has {problem}: left out")
                 continue
-            licenses.add((license_state, number[:LICENSE_MAX]))
-        # A state listed once with a number and once without: keep the numbered one.
-        numbered = {st for st, number in licenses if number}
-        licenses = {(st, number) for st, number in licenses if number or st not in numbered}
+            if len(number) > LICENSE_MAX:
+                warnings.append(f"license number {shown(number)} is longer than {LICENSE_MAX} characters: left out")
+                continue
+            licenses.add((license_state, number))
+        if len(licenses) > 1:
+            # A state listed once with a number and once without: keep the numbered one.
+            numbered = {st for st, number in licenses if number}
+            licenses = {(st, number) for st, number in licenses if number or st not in numbered}
 
-        zip_code = zip_match.group(1) + (f"-{zip_match.group(2)}" if zip_match.group(2) else "")
-        provider = MappedProvider(
-            npi=npi,
-            first_name=display_case(row[c.first_name])[:NAME_MAX],
-            last_name=last_name,
-            credentials=" ".join(row[c.credential].split())[:CREDENTIAL_MAX],
-            provider_type_id=provider_types[chosen],
-            taxonomy_code=chosen,
-            phone=format_phone(row[c.phone]),
-            office=MappedOffice(
-                address1=display_case(row[c.address1], ADDRESS_UPPER)[:ADDRESS_MAX],
-                address2=display_case(row[c.address2], ADDRESS_UPPER)[:ADDRESS_MAX],
-                city=city, state=state, zip=zip_code,
-            ),
-            licenses=tuple(sorted(licenses)),
-        )
-        return Kept(provider, warnings)
+        problem = unstorable(first_name + last_name + credentials + address1 + address2 + city + phone
+                             + "".join([number for _, number in licenses]))
+        if problem is not None:
+            return Rejected(f"the row holds {problem}", npi)
+
+        plus4 = zip_match.group(2)
+        zip_code = f"{zip_match.group(1)}-{plus4}" if plus4 else zip_match.group(1)
+        fields = (npi, first_name, last_name, credentials, provider_types[chosen], chosen, phone,
+                  address1, address2, city, state, zip_code, tuple(sorted(licenses)))
+        provider = MappedProvider(*fields, _digest(*fields))
+        return Kept(provider, tuple(warnings)) if warnings else Kept(provider)

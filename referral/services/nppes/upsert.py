@@ -1,23 +1,20 @@
-"""Writing one batch of mapped registry rows: bulk inserts and updates keyed by NPI."""
+"""Writing one batch of mapped registry rows: decide per NPI what changes, then let the engine write it in bulk."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
-from sqlalchemy import bindparam, delete, insert, select, update
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 from ...extensions import db
-from ...models import LISTING_UNCLAIMED, License, NppesRecord, Office, Provider, utcnow
+from ...models import utcnow
 from ..geocoding import Geocoder
+from .bulk_postgres import PostgresBatchWriter
+from .bulk_sql import Plan, takes_registry_updates
+from .bulk_sqlite import SqliteBatchWriter
 from .mapper import MappedProvider
 
-SOURCE_NPPES = "nppes"
-# IN lists are padded to a multiple of this, so that each statement keeps a few shapes: the SQLite
-# driver caches a prepared statement per distinct SQL text, and endless shapes grow memory.
-IN_LIST_STEP = 256
-_providers = Provider.__table__
-_offices = Office.__table__
-_licenses = License.__table__
-_records = NppesRecord.__table__
+WRITERS = {"sqlite": SqliteBatchWriter, "postgresql": PostgresBatchWriter}
+SAVEPOINT = "nppes_batch"
+ROW_SAVEPOINT = "nppes_row"
 
 
 @dataclass
@@ -38,149 +35,133 @@ class BatchCounts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def _padded(values) -> list:
-    """The values, repeated at the end up to a multiple of IN_LIST_STEP (repeats change no IN result)."""
-    values = list(values)
-    if values:
-        values += [values[0]] * (-len(values) % IN_LIST_STEP)
-    return values
+class Target(NamedTuple):
+    """Where a batch is written: the dialect, and the driver's connection inside the session's transaction."""
+
+    dialect: Any
+    raw: Any
 
 
-def _is_protected(existing) -> bool:
-    """Only unclaimed registry listings take registry updates; anything an owner holds is theirs."""
-    return (existing.source != SOURCE_NPPES or existing.owner_id is not None
-            or existing.listing_status != LISTING_UNCLAIMED)
+@dataclass
+class Written:
+    """One batch's counts, and the rows the database refused (NPI -> the database's reason)."""
+
+    counts: BatchCounts
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 class Upserter:
-    """Inserts, updates and deactivates listings by NPI, one batch at a time."""
+    """Inserts, updates and deactivates listings by NPI, one batch at a time, on the session's connection."""
 
     def __init__(self, geocoder: Geocoder, *, dry_run: bool = False, now=None):
         self.geocoder = geocoder
         self.dry_run = dry_run
         self.now = now
         self._points: dict[str, tuple[float | None, float | None]] = {}
+        self._writers: dict[str, SqliteBatchWriter | PostgresBatchWriter] = {}
 
-    def write(self, kept: dict[str, MappedProvider], deactivated: set[str]) -> BatchCounts:
-        """Apply one batch (kept rows by NPI, deactivated NPIs); flushes, never commits."""
-        counts = BatchCounts()
+    def connection(self) -> Target:
+        """The session's connection for the next batch (its transaction begun), to hand to write()."""
+        connection = db.session.connection()
+        return Target(connection.dialect, connection.connection.driver_connection)
+
+    def write(self, target: Target, kept: dict[str, MappedProvider], deactivated: set[str]) -> Written:
+        """Apply one batch (kept rows by NPI, deactivated NPIs) on the target's transaction; never commits.
+
+        Safe to run in another thread than the session's, as it uses only the driver connection.
+        """
+        dialect, raw = target
+        writer = self._writers.get(dialect.name)
+        if writer is None:
+            writer = self._writers[dialect.name] = WRITERS[dialect.name](dialect)
+        existing = {row[0]: row[1:] for row in writer.existing(raw, [*kept, *deactivated])}
+        plan, changed, counts = self._plan(kept, deactivated, existing)
+        written = Written(counts)
+        if self.dry_run or not plan:
+            return written
+        counts.geocode_misses = self._place(plan)
         now = self.now or utcnow()
-        existing = self._existing(set(kept) | deactivated)
-        new: list[tuple[MappedProvider, str]] = []
-        changed: list[tuple[int, MappedProvider, str]] = []
-        records: list[tuple[int, str]] = []  # protected listings whose registry row changed
+        errors = (dialect.dbapi.DataError, dialect.dbapi.IntegrityError, UnicodeEncodeError)
+        raw.execute(f"SAVEPOINT {SAVEPOINT}")
+        try:
+            writer.apply(raw, plan, now)
+        except errors:
+            # Something in the batch broke a rule of the database that the mapper does not know:
+            # write the listings one by one, so that only the offending rows stay out.
+            raw.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._apply_one_by_one(writer, raw, plan, changed, written, errors, now)
+        raw.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        return written
+
+    def _plan(self, kept, deactivated, existing) -> tuple[Plan, dict[str, int], BatchCounts]:
+        """What the batch changes, from the listings that already hold its NPIs; changed listings' ids by NPI."""
+        counts = BatchCounts()
+        plan = Plan()
+        changed: dict[str, int] = {}
         for npi, provider in kept.items():
-            row_hash = provider.row_hash()
             found = existing.get(npi)
             if found is None:
-                new.append((provider, row_hash))
-            elif _is_protected(found):
+                plan.listings.append((provider, None, None))
+                counts.added += 1
+                continue
+            pid, source, owner_id, listing_status, active, row_hash = found
+            if not takes_registry_updates(source, owner_id, listing_status):
                 counts.protected += 1
-                if found.row_hash != row_hash:
-                    records.append((found.id, row_hash))
-            elif found.row_hash == row_hash and found.active:
+                if row_hash != provider.row_hash:
+                    plan.records.append((pid, provider.row_hash))
+            elif row_hash == provider.row_hash and active:
                 counts.unchanged += 1
             else:
-                changed.append((found.id, provider, row_hash))
-        to_deactivate = []
+                plan.listings.append((provider, None, None))
+                plan.replaced.append(pid)
+                changed[npi] = pid
+                counts.updated += 1
         for npi in deactivated:
             found = existing.get(npi)
-            if found is None or not found.active:
+            if found is None or not found[4]:
                 continue
-            if _is_protected(found):
-                counts.deactivated_protected += 1
+            pid, source, owner_id, listing_status = found[:4]
+            if takes_registry_updates(source, owner_id, listing_status):
+                plan.deactivate.append(pid)
+                counts.deactivated += 1
             else:
-                to_deactivate.append(found.id)
-        counts.added, counts.updated, counts.deactivated = len(new), len(changed), len(to_deactivate)
-        if self.dry_run:
-            return counts
+                counts.deactivated_protected += 1
+        return plan, changed, counts
 
-        ids = self._insert(new, now) if new else {}
-        if changed:
-            self._update(changed, now)
-        if to_deactivate:
-            db.session.execute(
-                update(_providers).where(_providers.c.id.in_(_padded(to_deactivate)))
-                .values(active=False, updated_at=now, version_id=_providers.c.version_id + 1)
-            )
-        placed = [(ids[p.npi], p) for p, _ in new] + [(pid, p) for pid, p, _ in changed]
-        if placed:
-            counts.geocode_misses = self._insert_children(placed)
-        hashes = [(ids[p.npi], h) for p, h in new] + [(pid, h) for pid, _, h in changed] + records
-        if hashes:
-            replaced = [pid for pid, _, _ in changed] + [pid for pid, _ in records]
-            if replaced:
-                db.session.execute(delete(_records).where(_records.c.provider_id.in_(_padded(replaced))))
-            db.session.execute(insert(_records), [
-                {"provider_id": pid, "row_hash": h, "imported_at": now} for pid, h in hashes
-            ])
-        db.session.flush()
-        return counts
-
-    def _existing(self, npis: set[str]) -> dict:
-        if not npis:
-            return {}
-        query = (
-            select(_providers.c.id, _providers.c.npi, _providers.c.owner_id, _providers.c.listing_status,
-                   _providers.c.source, _providers.c.active, _records.c.row_hash)
-            .select_from(_providers.outerjoin(_records, _records.c.provider_id == _providers.c.id))
-            .where(_providers.c.npi.in_(_padded(npis)))
-        )
-        return {row.npi: row for row in db.session.execute(query)}
-
-    def _insert(self, new: list[tuple[MappedProvider, str]], now) -> dict[str, int]:
-        values = [
-            {
-                "npi": p.npi, "first_name": p.first_name, "last_name": p.last_name, "credentials": p.credentials,
-                "provider_type_id": p.provider_type_id, "taxonomy_code": p.taxonomy_code, "phone": p.phone,
-                "statement": "", "accepting_new_patients": False, "telehealth": False, "in_person": True,
-                "sliding_scale": False, "website": "", "listing_status": LISTING_UNCLAIMED,
-                "source": SOURCE_NPPES, "active": True, "created_at": now, "updated_at": now, "version_id": 1,
-            }
-            for p, _ in new
-        ]
-        # A plain executemany, then the ids by NPI: INSERT ... RETURNING of many rows makes a new
-        # multi-row statement for every batch length.
-        db.session.execute(insert(_providers), values)
-        query = select(_providers.c.npi, _providers.c.id).where(_providers.c.npi.in_(_padded(v["npi"] for v in values)))
-        return dict(db.session.execute(query).all())
-
-    def _update(self, changed: list[tuple[int, MappedProvider, str]], now) -> None:
-        statement = (
-            update(_providers).where(_providers.c.id == bindparam("pid"))
-            .values(version_id=_providers.c.version_id + 1)
-        )
-        db.session.execute(statement, [
-            {
-                "pid": pid, "first_name": p.first_name, "last_name": p.last_name, "credentials": p.credentials,
-                "provider_type_id": p.provider_type_id, "taxonomy_code": p.taxonomy_code, "phone": p.phone,
-                "active": True, "updated_at": now,
-            }
-            for pid, p, _ in changed
-        ])
-        ids = [pid for pid, _, _ in changed]
-        db.session.execute(delete(_offices).where(_offices.c.provider_id.in_(_padded(ids))))
-        db.session.execute(delete(_licenses).where(_licenses.c.provider_id.in_(_padded(ids))))
-
-    def _insert_children(self, placed: list[tuple[int, MappedProvider]]) -> int:
-        """Insert each listing's office (geocoded by ZIP) and licenses; returns how many ZIPs were not found."""
+    def _place(self, plan: Plan) -> int:
+        """Give each listing's office its ZIP's point; returns how many ZIPs were not found."""
         misses = 0
-        offices, licenses = [], []
-        for pid, p in placed:
-            lat, lng = self._point(p.office.zip[:5])
-            misses += lat is None
-            o = p.office
-            offices.append({"provider_id": pid, "address1": o.address1, "address2": o.address2, "city": o.city,
-                            "state": o.state, "zip": o.zip, "lat": lat, "lng": lng})
-            licenses.extend({"provider_id": pid, "state": state, "number": number} for state, number in p.licenses)
-        db.session.execute(insert(_offices), offices)
-        if licenses:
-            db.session.execute(insert(_licenses), licenses)
+        points = self._points
+        placed = []
+        for provider, _, _ in plan.listings:
+            zip5 = provider.zip[:5]
+            point = points.get(zip5)
+            if point is None:
+                place = self.geocoder.locate(zip5)
+                point = points[zip5] = (place.lat, place.lng) if place else (None, None)
+            misses += point[0] is None
+            placed.append((provider, *point))
+        plan.listings = placed
         return misses
 
-    def _point(self, zip5: str) -> tuple[float | None, float | None]:
-        point = self._points.get(zip5)
-        if point is None:
-            place = self.geocoder.locate(zip5)
-            point = self._points[zip5] = (place.lat, place.lng) if place else (None, None)
-        return point
+    def _apply_one_by_one(self, writer, raw, plan: Plan, changed: dict[str, int], written: Written, errors,
+                          now) -> None:
+        for listing in plan.listings:
+            npi = listing[0].npi
+            pid = changed.get(npi)
+            raw.execute(f"SAVEPOINT {ROW_SAVEPOINT}")
+            try:
+                writer.apply(raw, Plan(listings=[listing], replaced=[] if pid is None else [pid]), now)
+            except errors as error:
+                raw.execute(f"ROLLBACK TO SAVEPOINT {ROW_SAVEPOINT}")
+                written.refused[npi] = _first_line(error)
+                if pid is None:
+                    written.counts.added -= 1
+                else:
+                    written.counts.updated -= 1
+            raw.execute(f"RELEASE SAVEPOINT {ROW_SAVEPOINT}")
+        writer.apply(raw, Plan(records=plan.records, deactivate=plan.deactivate), now)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
