@@ -71,9 +71,10 @@ def register_blueprints(app: Flask) -> None:
     from .fhir import fhir_bp
     from .hsds import hsds_bp
     from .web.export import bp as export_bp
+    from .web.health import bp as health_bp
 
     for blueprint in (main_bp, search_bp, providers_bp, guides_bp, api_bp, accounts_bp, checks_bp, referrals_bp,
-                      listings_bp, admin_bp, docs_bp, fhir_bp, hsds_bp, export_bp):
+                      listings_bp, admin_bp, docs_bp, fhir_bp, hsds_bp, export_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

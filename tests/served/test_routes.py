@@ -155,3 +155,14 @@ def test_get_route(rule, served, route_values, signed_in):
             opened = [who for who, answer in answers.items() if answer.status_code < 400 and not turned_away(answer)]
             assert opened, f"GET {path} opened for nobody: " + ", ".join(
                 f"{who} {answer.status_code}" for who, answer in answers.items())
+
+
+def test_health_check(served, signed_in):
+    """/healthz (one of the routes above) under gunicorn: ok, never cached, and no cookie set, signed in or not."""
+    for who, visitor in [("anonymous", Visitor(served.url))] + [(role, signed_in(role)) for role in ROLES]:
+        for method in ("GET", "HEAD"):
+            answer = visitor.request(method, "/healthz")
+            assert answer.status_code == 200, f"{method} /healthz as {who}: {answer.status_code}"
+            assert answer.headers["Cache-Control"] == "no-store", f"{method} /healthz as {who}"
+            assert "Set-Cookie" not in answer.headers, f"{method} /healthz as {who} set a cookie"
+        assert visitor.get("/healthz").json() == {"status": "ok"}
