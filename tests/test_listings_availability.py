@@ -112,3 +112,20 @@ def test_long_unconfirmed_sorts_after_confirmed_at_equal_distance(app, client, m
     with time_machine.travel(START, tick=False):
         results = client.get("/api/v1/providers?q=Brightwater&near=10025").get_json()["results"]
     assert [r["id"] for r in results] == [new.id, old.id]
+
+
+def test_a_confirmation_racing_another_write_confirms_the_newer_version(app_ctx, make_user, make_provider):
+    from sqlalchemy import update
+
+    from referral.services.availability import confirm_availability
+
+    owner = make_user()
+    provider = owned(make_provider, owner, availability_confirmed_at=START)
+    db.session.get(Provider, provider.id)  # this request has read version 1...
+    # ...and another request (a second click on the emailed link) confirms it first.
+    db.session.execute(update(Provider).where(Provider.id == provider.id)
+                       .values(version_id=Provider.version_id + 1), execution_options={"synchronize_session": False})
+    confirmed = confirm_availability(owner, provider.id, now=START + timedelta(days=3))
+    db.session.commit()
+    assert confirmed.availability_confirmed_at == START + timedelta(days=3)
+    assert db.session.get(Provider, provider.id).availability_confirmed_at == START + timedelta(days=3)

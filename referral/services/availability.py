@@ -36,16 +36,27 @@ CONFIRM_LINK_SALT = "availability.confirm"
 
 def confirm_availability(user, provider_id: int, now: datetime | None = None):
     """The owner (or an admin) confirms the listing's availability as it stands today."""
+    from sqlalchemy.orm.exc import StaleDataError
+
     from ..extensions import db
     from .audit import record_change
     from .permissions import require_listing_editor
 
-    provider = require_listing_editor(user, provider_id)
     now = now or utcnow()
-    before = provider.availability_confirmed_at
-    provider.availability_confirmed_at = now
-    provider.updated_at = now
-    db.session.flush()
+    for attempt in range(2):
+        provider = require_listing_editor(user, provider_id)
+        before = provider.availability_confirmed_at
+        provider.availability_confirmed_at = now
+        provider.updated_at = now
+        try:
+            db.session.flush()
+            break
+        except StaleDataError:
+            # Another request wrote the listing at the same moment (two clicks on the link): confirm its version.
+            # Confirming is the only write of the requests that call this, so the whole session is rolled back.
+            if attempt:
+                raise
+            db.session.rollback()
     record_change(provider, user, "confirm", {"availability_confirmed_at": (before, now)}, now)
     db.session.flush()
     return provider
