@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from referral.services.spatial import include_name
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -61,7 +63,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=include_name
     )
 
     with context.begin_transaction():
@@ -89,6 +92,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The office point index is raw DDL that the models do not describe: autogenerate leaves it be.
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -7,6 +7,12 @@ from sqlalchemy import create_engine, inspect, text
 
 from conftest import POSTGRES_SCHEMA, POSTGRES_SERVER_URL, build_test_app
 from referral.extensions import db
+from referral.models import Office, Provider, ProviderType
+from referral.services.reference import get_by_slug, load_reference_data
+from referral.services.spatial import include_name
+
+# The migration that builds the office point index (R*Tree on SQLite, GiST on PostgreSQL).
+OFFICE_POINT_INDEX_REVISION = "7d6d25e72c51"
 
 
 def _run_on_server(statement: str) -> None:
@@ -48,7 +54,55 @@ def test_upgrade_matches_the_models_and_downgrades_cleanly(own_app):
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade()
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def _spatial_index_definitions() -> list[tuple]:
+    """How the database defines the office point index: R*Tree and triggers on SQLite, the GiST index on PostgreSQL."""
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            return connection.execute(text(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'office_boxes%' ORDER BY name"
+            )).all()
+        return connection.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() AND tablename = 'offices' AND indexname = 'ix_offices_point'"
+        )).all()
+
+
+def test_office_point_index_migration_fills_it_and_builds_what_create_all_builds(own_app):
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(revision=OFFICE_POINT_INDEX_REVISION + "-1")
+    load_reference_data()
+    provider = Provider(first_name="Ada", last_name="Quill", provider_type=get_by_slug(ProviderType, "psychologist"),
+                        offices=[Office(city="Boise", state="ID", zip="83702", lat=43.6328, lng=-116.2035),
+                                 Office(city="Boise", state="ID", zip="83702", lat=None, lng=None)])
+    db.session.add(provider)
+    db.session.commit()
+    located, unlocated = (office.id for office in provider.offices)
+    db.session.remove()
+    assert _spatial_index_definitions() == []
+
+    upgrade()
+    migrated = _spatial_index_definitions()
+    assert migrated
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT id FROM office_boxes")).scalars().all() == [located]
+            connection.execute(text("UPDATE offices SET lat = 43.6, lng = -116.2 WHERE id = :id"), {"id": unlocated})
+            assert connection.execute(text("SELECT id FROM office_boxes ORDER BY id")).scalars().all() == [
+                located, unlocated]
+
+    downgrade(revision=OFFICE_POINT_INDEX_REVISION + "-1")
+    assert _spatial_index_definitions() == []
+    downgrade(revision="base")
+    db.create_all()
+    assert _spatial_index_definitions() == migrated
+    db.drop_all()
+    assert _spatial_index_definitions() == []

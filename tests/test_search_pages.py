@@ -73,8 +73,10 @@ def test_results_are_paged(client, make_provider):
     for i in range(3):
         make_provider(last_name=f"Pager{i}")
     body = text_of(client.get("/search?near=10025&per_page=2"))
-    assert "Page 1 of 2" in body and "page=2" in body
-    assert "Pager2" in text_of(client.get("/search?near=10025&per_page=2&page=2"))
+    # Nothing is counted beyond the page: the first page knows only that more follow.
+    assert "More than 2 clinicians" in body and "Page 1" in body and "Page 1 of" not in body and "page=2" in body
+    last = text_of(client.get("/search?near=10025&per_page=2&page=2"))
+    assert "Pager2" in last and "3 clinicians" in last and "Page 2 of 2" in last and "Next" not in last
 
 
 def test_profile_shows_everything_and_distances_from_the_search(client, make_provider):

@@ -178,7 +178,9 @@ def test_paging_across_local_and_telehealth_results(make_provider, fake_geocoder
         make_provider(last_name=f"Remote{i}", offices=[buffalo], telehealth=True)
     pages = [run(fake_geocoder, near="10025", telehealth="true", per_page="2", page=str(n)) for n in (1, 2, 3, 4)]
     assert [names(p) for p in pages] == [["Local0", "Local1"], ["Local2", "Remote0"], ["Remote1", "Remote2"], []]
-    assert pages[3].past_the_end and pages[0].pages == 3
+    assert [(p.total, p.total_exact, p.has_next) for p in pages] == [
+        (2, False, True), (4, False, True), (6, True, False), (6, True, False)]
+    assert pages[3].past_the_end and pages[3].pages == 3
 
 
 def test_only_listed_and_active_providers_are_found(make_provider, fake_geocoder):
@@ -190,11 +192,16 @@ def test_only_listed_and_active_providers_are_found(make_provider, fake_geocoder
     assert names(run(fake_geocoder, near="10025")) == ["Unclaimed", "Verified"]
 
 
-def test_counts_are_capped(make_provider, fake_geocoder):
-    for i in range(4):
+@pytest.mark.parametrize("near", ["10025", None])
+def test_nothing_is_counted_beyond_the_page(make_provider, fake_geocoder, near):
+    for i in range(5):
         make_provider(last_name=f"P{i}", offices=[office_at(i + 0.5)])
-    page = search_providers(parse_search({"near": "10025", "per_page": "2"}, fake_geocoder), count_cap=3)
-    assert page.total == 3 and not page.total_exact and len(page.hits) == 2
+    located = {"near": near} if near else {}
+    pages = [search_providers(parse_search({**located, "per_page": "2", "page": str(n)}, fake_geocoder))
+             for n in (1, 2, 3, 4, 9)]
+    assert [(p.total, p.total_exact, p.has_next, len(p.hits)) for p in pages] == [
+        (2, False, True, 2), (4, False, True, 2), (5, True, False, 1), (5, True, False, 0), (5, True, False, 0)]
+    assert pages[4].past_the_end and pages[4].pages == 3
 
 
 @pytest.mark.parametrize(

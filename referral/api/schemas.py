@@ -8,10 +8,13 @@ from ..services.availability import availability_of
 from ..services.search import AvailabilityRules, ProviderHit, SearchPage
 
 
+_API_ATTRIBUTES = {summary: tuple((a.output_key, a) for a in ATTRIBUTES if API in a.outputs and (a.in_summary or not summary))
+                   for summary in (True, False)}
+
+
 def attribute_fields(provider: Provider, rules: AvailabilityRules, *, summary: bool) -> dict:
     """Every listing attribute the JSON API carries, under its output key (a result carries the summary ones)."""
-    return {attribute.output_key: published_value(provider, attribute, rules) for attribute in ATTRIBUTES
-            if API in attribute.outputs and (attribute.in_summary or not summary)}
+    return {key: published_value(provider, attribute, rules) for key, attribute in _API_ATTRIBUTES[summary]}
 
 
 def office_dict(office: Office, distance: float | None = None) -> dict:

@@ -5,6 +5,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Inde
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..services.spatial import attach_office_index
 from .reference import (
     AgeGroup,
     Concern,
@@ -50,7 +51,32 @@ provider_treatment_lengths = _association(
 provider_ethnicities = _association("provider_ethnicities", "ethnicities", "ethnicity_id")
 
 
-class Provider(db.Model):
+class ListingFacts:
+    """What follows from a listing's stored values: shared by the model and the records read for display."""
+
+    @property
+    def name(self) -> str:
+        """First and last name, as shown in listings."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def licensed_states(self) -> list[str]:
+        """The states this provider holds a license in (where telehealth can reach)."""
+        return sorted({lic.state for lic in self.licenses})
+
+
+class OfficeFacts:
+    """What follows from an office's stored values: shared by the model and the records read for display."""
+
+    @property
+    def one_line(self) -> str:
+        """The address on one line."""
+        street = ", ".join(part for part in (self.address1, self.address2) if part)
+        place = f"{self.city}, {self.state} {self.zip}".strip()
+        return f"{street}, {place}" if street else place
+
+
+class Provider(ListingFacts, db.Model):
     """A clinician's listing in the directory."""
 
     __tablename__ = "providers"
@@ -129,21 +155,11 @@ class Provider(db.Model):
     ethnicities: Mapped[list[Ethnicity]] = relationship(secondary=provider_ethnicities, order_by=Ethnicity.sort_order)
     faith: Mapped[Faith | None] = relationship(lazy="joined")
 
-    @property
-    def name(self) -> str:
-        """First and last name, as shown in listings."""
-        return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def licensed_states(self) -> list[str]:
-        """The states this provider holds a license in (where telehealth can reach)."""
-        return sorted({lic.state for lic in self.licenses})
-
     def __repr__(self) -> str:
         return f"<Provider {self.id} {self.name}>"
 
 
-class Office(db.Model):
+class Office(OfficeFacts, db.Model):
     """A place where a provider sees patients in person; geocoded to a point."""
 
     __tablename__ = "offices"
@@ -165,12 +181,9 @@ class Office(db.Model):
         back_populates="office", cascade="all, delete-orphan", order_by="(OfficeHours.day, OfficeHours.opens)"
     )
 
-    @property
-    def one_line(self) -> str:
-        """The address on one line."""
-        street = ", ".join(part for part in (self.address1, self.address2) if part)
-        place = f"{self.city}, {self.state} {self.zip}".strip()
-        return f"{street}, {place}" if street else place
+
+# The two-dimensional index a located search narrows offices by (services/spatial.py), built with the table.
+attach_office_index(Office.__table__)
 
 
 class License(db.Model):

@@ -39,11 +39,10 @@ def published_value(provider: Provider, attribute: Attribute, rules: Availabilit
     """The attribute as the API and the CSV export publish it (accepting means confirmed recently)."""
     if attribute.filter == AVAILABILITY:
         return availability_of(provider, rules).accepting
-    value = stored_value(provider, attribute)
     if attribute.multiple and attribute.reference is not None:
         # Reference lists keep their display order (the relationship's order), not the alphabet.
         return [item.slug for item in getattr(provider, attribute.column)]
-    return value
+    return stored_value(provider, attribute)
 
 
 def value_labels(provider: Provider, attribute: Attribute) -> list[str]:
@@ -68,13 +67,18 @@ def value_labels(provider: Provider, attribute: Attribute) -> list[str]:
 def shown_attributes(provider: Provider, section: str) -> list[tuple[Attribute, list[str]]]:
     """(attribute, its labels) for every attribute of a profile section that the listing fills in."""
     shown = []
-    for attribute in ATTRIBUTES:
-        if attribute.section != section or attribute.filter == AVAILABILITY:
-            continue
+    for attribute in _SHOWN_BY_SECTION.get(section, ()):
         labels = value_labels(provider, attribute)
         if labels:
             shown.append((attribute, labels))
     return shown
+
+
+# The attributes each profile section shows (availability has its own badge).
+_SHOWN_BY_SECTION: dict[str, tuple[Attribute, ...]] = {}
+for _attribute in ATTRIBUTES:
+    if _attribute.filter != AVAILABILITY:
+        _SHOWN_BY_SECTION[_attribute.section] = _SHOWN_BY_SECTION.get(_attribute.section, ()) + (_attribute,)
 
 
 def office_hours_lines(office) -> list[str]:

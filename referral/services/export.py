@@ -13,7 +13,8 @@ from .attribute_values import published_value
 from .attributes import ATTRIBUTES, CSV
 from .availability import availability_of
 from .errors import PermissionDenied, ValidationFailed
-from .search import DEFAULT_COUNT_CAP, AvailabilityRules, ProviderHit, SearchPage, listing_load_options, search_providers
+from .listing_reader import ListingRecord, read_listings
+from .search import AvailabilityRules, ProviderHit, SearchPage, search_providers
 from .search_params import SearchCriteria
 
 # The listing attributes a CSV row carries, under their output keys (services/attributes.py).
@@ -26,6 +27,8 @@ SEARCH_COLUMNS = (
 )
 ADMIN_COLUMNS = SEARCH_COLUMNS[:-2] + ("listing_status", "source", "active", "owner_id", "created_at", "updated_at", "profile_url")
 SEARCH_BATCH = 100
+# The most rows a CSV export of a search carries.
+SEARCH_EXPORT_MAX_ROWS = 200
 DIRECTORY_BATCH = 500
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +55,7 @@ def _joined(value):
     return ";".join(value) if isinstance(value, list) else value
 
 
-def provider_row(provider: Provider, rules: AvailabilityRules, profile_url: str, *, hit: ProviderHit | None = None,
+def provider_row(provider: ListingRecord, rules: AvailabilityRules, profile_url: str, *, hit: ProviderHit | None = None,
                  admin: bool = False) -> dict:
     """One provider as a CSV row (a dict keyed by column)."""
     availability = availability_of(provider, rules)
@@ -88,7 +91,7 @@ def _lines(columns: tuple[str, ...], rows: Iterator[dict]) -> Iterator[str]:
 
 
 def search_csv(criteria: SearchCriteria, *, rules: AvailabilityRules, profile_url: Callable[[int], str],
-               whole: bool = True, max_rows: int = DEFAULT_COUNT_CAP) -> Iterator[str]:
+               whole: bool = True, max_rows: int = SEARCH_EXPORT_MAX_ROWS) -> Iterator[str]:
     """CSV lines of a search: every match up to max_rows (whole) or only the page asked for.
 
     The first page is searched before this returns, so a bad page raises ValidationFailed up front.
@@ -130,20 +133,15 @@ def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int
     """CSV lines of every listing in any status (admins only), read in id batches so memory stays flat."""
     _require_admin(actor)
 
-    def providers() -> Iterator[Provider]:
+    def providers() -> Iterator[ListingRecord]:
         last_id = 0
         while True:
-            chunk = list(db.session.scalars(
-                select(Provider).where(Provider.id > last_id).order_by(Provider.id).limit(batch)
-                .options(*listing_load_options())
-            ))
-            if not chunk:
+            ids = list(db.session.scalars(select(Provider.id).where(Provider.id > last_id).order_by(Provider.id).limit(batch)))
+            if not ids:
                 return
-            yield from chunk
-            last_id = chunk[-1].id
-            # Drop the finished batch from the session so it does not grow with the directory.
-            for provider in chunk:
-                db.session.expunge(provider)
+            listings = read_listings(ids)
+            yield from (listings[provider_id] for provider_id in ids)
+            last_id = ids[-1]
 
     rows = (provider_row(p, rules, profile_url(p.id), admin=True) for p in providers())
     return _lines(ADMIN_COLUMNS, rows)

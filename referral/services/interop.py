@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Office, Provider, ProviderType, TaxonomyCode
 from .errors import NotFound
 from .listing_rules import public_clauses
+from .reference import ids_for_slugs
 from .search import bounding_box, distance_expression
 
 # The NUCC code a listing stands for when it names no taxonomy code of its own, by provider type.
@@ -88,7 +89,7 @@ def _type_ids_for_codes(codes: tuple[str, ...]) -> list[int]:
     slugs = [slug for slug, code in DEFAULT_TAXONOMY.items() if code in codes]
     if not slugs:
         return []
-    return list(db.session.scalars(select(ProviderType.id).where(ProviderType.slug.in_(slugs))))
+    return list(ids_for_slugs(ProviderType, slugs)[0].values())
 
 
 def _text_clauses(text: str) -> list:

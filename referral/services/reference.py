@@ -19,6 +19,7 @@ from ..models import (
     TaxonomyCode,
     TreatmentLength,
 )
+from .reference_cache import reference_list
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 REFERENCE_DIR = SEED_DIR / "reference"
@@ -104,8 +105,8 @@ def load_reference_data() -> dict[str, int]:
 
 
 def all_items(model) -> list:
-    """Every item of one reference list, in display order."""
-    return list(db.session.scalars(select(model).order_by(model.sort_order, model.name)))
+    """Every item of one reference list, in display order (plain records, cached per process)."""
+    return list(reference_list(model).records)
 
 
 def items_by_attribute(attributes) -> dict[str, list]:
@@ -117,7 +118,8 @@ def ids_for_slugs(model, slugs: list[str]) -> tuple[dict[str, int], list[str]]:
     """Map slugs to ids; also return the slugs that name nothing."""
     if not slugs:
         return {}, []
-    found = dict(db.session.execute(select(model.slug, model.id).where(model.slug.in_(slugs))).all())
+    known = reference_list(model).id_by_slug
+    found = {slug: known[slug] for slug in slugs if slug in known}
     return found, [slug for slug in slugs if slug not in found]
 
 

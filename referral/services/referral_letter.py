@@ -1,7 +1,6 @@
 """The referral letter: its content (shared by the printable page) and its PDF, made with fpdf2."""
 from dataclasses import dataclass
 
-from fpdf import FPDF
 
 from ..models import ReferralRecipientCopy
 from .referral_states import STATE_LABELS
@@ -86,6 +85,8 @@ def _plain(text: str) -> str:
 
 def letter_pdf(letter: Letter) -> bytes:
     """The letter as a one-page PDF document."""
+    from fpdf import FPDF  # imported here: fpdf2 takes longer to import than the rest of the app takes to start
+
     pdf = FPDF(format="Letter")
     pdf.set_title(letter.title)
     pdf.set_creator("Open Therapy Directory")

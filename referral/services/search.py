@@ -5,25 +5,28 @@ import math
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, func, not_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, func, literal_column, not_, or_, select
 
 from ..extensions import db
 from ..models import License, Office, OfficeHours, Provider, utcnow
 from ..models.types import UTCDateTime
 from .attributes import ANY_OF, AT_MOST, ATTRIBUTES, AVAILABILITY, BY_NAME, HOURS, YES_NO, Attribute
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
+from .listing_reader import ListingRecord, OfficeRecord, read_listings
 from .listing_rules import public_clauses
 from .search_params import SearchCriteria
+from .spatial import office_in_box
 
 MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
+TWO = literal_column("2.0", Float)
 # Results are ranked by distance band first: listings within the same band are equally relevant,
 # and among them those unconfirmed for long sort last. Widening radii are whole bands.
 BAND_MILES = 0.5
-# The first radius tried when looking for the nearest matches (see nearest_provider_ids).
-FIRST_RADIUS_MILES = 1.0
-# Totals are counted up to this many: beyond it a count costs more than the page it describes.
-DEFAULT_COUNT_CAP = 200
+# The first radius tried when looking for the nearest matches (see nearest_provider_ids): one band, the
+# smallest circle whose matches are exactly the first ones (in dense places it already holds a page).
+FIRST_RADIUS_MILES = BAND_MILES
+# A next circle within this factor of the whole radius is not tried: the whole radius is searched instead.
+WIDEN_TO_FULL = 1.5
 
 # The office-hours windows people search by, as conditions on one weekly window (local minutes, 0 = Monday).
 EVENING_STARTS = 17 * 60
@@ -48,21 +51,20 @@ class AvailabilityRules:
 class ProviderHit:
     """One result: the provider, how far their nearest office is, and why they matched."""
 
-    provider: Provider
+    provider: ListingRecord
     distance_miles: float | None
-    nearest_office: Office | None
+    nearest_office: OfficeRecord | None
     via_telehealth: bool = False
 
 
 @dataclass
 class SearchPage:
-    """One page of results and the count of all of them (capped: see total_exact)."""
+    """One page of results and the matches known: all of them when total_exact, else those through this page."""
 
     criteria: SearchCriteria
     hits: list[ProviderHit]
     total: int
     total_exact: bool
-    local_total: int
 
     @property
     def page(self) -> int:
@@ -76,13 +78,13 @@ class SearchPage:
 
     @property
     def pages(self) -> int:
-        """How many pages the counted results fill."""
+        """How many pages the known results fill (all pages when total_exact)."""
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
     def has_next(self) -> bool:
         """Whether another page follows."""
-        return self.page * self.per_page < self.total
+        return not self.total_exact or self.page * self.per_page < self.total
 
     @property
     def past_the_end(self) -> bool:
@@ -183,8 +185,10 @@ def _keyword_patterns(criteria: SearchCriteria) -> list[str]:
 def distance_expression(lat: float, lng: float):
     """Haversine distance in miles from (lat, lng) to an office, as a SQL expression."""
     origin_lat = bindparam("origin_lat", lat, type_=Float)
-    half_dlat = func.radians(Office.lat - origin_lat) / 2
-    half_dlng = func.radians(Office.lng - bindparam("origin_lng", lng, type_=Float)) / 2
+    # Halved by a float constant written into the SQL: an integer 2 is sent as a parameter cast to NUMERIC on
+    # PostgreSQL, and a prepared ranked statement with that cast is planned afresh on every run.
+    half_dlat = func.radians(Office.lat - origin_lat) / TWO
+    half_dlng = func.radians(Office.lng - bindparam("origin_lng", lng, type_=Float)) / TWO
     cos_origin = bindparam("origin_cos", math.cos(math.radians(lat)), type_=Float)
     a = func.sin(half_dlat) * func.sin(half_dlat) + (
         cos_origin * func.cos(func.radians(Office.lat)) * func.sin(half_dlng) * func.sin(half_dlng)
@@ -204,7 +208,8 @@ def _within(lat: float, lng: float, miles: float, *, inclusive: bool):
     south, north, west, east = bounding_box(lat, lng, miles)
     distance = distance_expression(lat, lng)
     limit = distance <= miles if inclusive else distance < miles
-    return [Office.lat.between(south, north), Office.lng.between(west, east), limit], distance
+    # Its callers reach offices from their provider, so the box only checks them.
+    return [office_in_box(south, north, west, east, drives=False), limit], distance
 
 
 # Orders in which the nearest matches come first, so that a small circle holding enough of them is exact.
@@ -242,8 +247,7 @@ def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, in
         .select_from(Office)
         .join(Provider, Provider.id == Office.provider_id)
         .where(
-            Office.lat.between(bindparam("south", box["south"], type_=Float), bindparam("north", box["north"], type_=Float)),
-            Office.lng.between(bindparam("west", box["west"], type_=Float), bindparam("east", box["east"], type_=Float)),
+            office_in_box(*(bindparam(side, box[side], type_=Float) for side in ("south", "north", "west", "east"))),
             distance <= radius if inclusive else distance < radius,
             *filters,
         )
@@ -349,8 +353,12 @@ def _circle(place, miles: float) -> dict:
 
 
 def _next_radius(miles: float, found: int, wanted: int) -> float:
-    """A larger radius, in whole bands, expected to hold `wanted` matches (matches grow with the area)."""
-    growth = 4.0 if found == 0 else min(4.0, max(1.5, math.sqrt(1.2 * wanted / found)))
+    """A larger radius, in whole bands, expected to hold `wanted` matches (matches grow with the area).
+
+    A step costs a statement whatever its radius where matches are few, so steps are long: at least
+    double, and eightfold when nothing was found.
+    """
+    growth = 8.0 if found == 0 else min(8.0, max(2.0, math.sqrt(1.5 * wanted / found)))
     return math.ceil(miles * growth / BAND_MILES) * BAND_MILES
 
 
@@ -377,21 +385,11 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
             if len(rows) >= wanted:
                 return rows[offset:wanted]
             miles = _next_radius(miles, len(rows), wanted)
+            if miles * WIDEN_TO_FULL > criteria.radius:
+                break  # a circle almost as large as the whole: search the whole at once
     values = {**_search_values(criteria, now, rules), **_circle(place, criteria.radius), "limit": limit, "offset": offset}
     full = _precompiled_ranked(criteria, now, rules, values, inclusive=True, dialect=dialect)
     return _run_ranked(full, values)
-
-
-def _count(query, cap: int) -> int:
-    capped = query.limit(cap + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(capped))
-
-
-def _local_count(criteria: SearchCriteria, filters: list, cap: int) -> int:
-    place = criteria.place
-    where, _ = _within(place.lat, place.lng, criteria.radius, inclusive=True)
-    query = select(Provider.id).join(Office, Office.provider_id == Provider.id).where(*where, *filters).distinct()
-    return _count(query, cap)
 
 
 def _remote_telehealth_query(criteria: SearchCriteria, filters: list, now, rules):
@@ -414,30 +412,14 @@ def _unlocated_query(criteria: SearchCriteria, filters: list, now, rules):
     return query.order_by(*_order(criteria.sort, now, rules))
 
 
-def listing_load_options(*, summary: bool = False) -> list:
-    """Loader options for what a listing shows: offices and their hours, licenses, the attribute lists.
-
-    With `summary`, only the lists a search result carries (services/attributes.py: in_summary).
-    Single references (type, faith) are joined in the listing's own statement.
-    """
-    options = [selectinload(Provider.offices).selectinload(Office.hours), selectinload(Provider.licenses)]
-    for attribute in ATTRIBUTES:
-        if attribute.multiple and (attribute.in_summary or not summary):
-            options.append(selectinload(getattr(Provider, attribute.column)))
-    return options
+def load_providers(ids: list[int]) -> dict[int, ListingRecord]:
+    """The listings with these ids, with everything a result shows, in a fixed number of statements."""
+    return read_listings(ids)
 
 
-def load_providers(ids: list[int]) -> dict[int, Provider]:
-    """The providers with these ids, with what a result shows loaded in a few queries."""
-    if not ids:
-        return {}
-    query = select(Provider).where(Provider.id.in_(ids)).options(*listing_load_options(summary=True))
-    return {provider.id: provider for provider in db.session.scalars(query)}
-
-
-def nearest_office(provider: Provider, lat: float, lng: float) -> tuple[Office | None, float | None]:
+def nearest_office(provider: ListingRecord, lat: float, lng: float) -> tuple[OfficeRecord | None, float | None]:
     """The provider's office nearest to a point and its distance in miles (geopy)."""
-    best: tuple[Office | None, float | None] = (None, None)
+    best: tuple[OfficeRecord | None, float | None] = (None, None)
     for office in provider.offices:
         if office.lat is None or office.lng is None:
             continue
@@ -459,36 +441,47 @@ def _hits(ids: list[int], criteria: SearchCriteria, via_telehealth: bool) -> lis
     return hits
 
 
+def _page_of(ids: list, offset: int, limit: int) -> tuple[list, int, bool]:
+    """A page from a fetch of limit+1 rows at offset: its rows, the matches known so far, whether more follow."""
+    more = len(ids) > limit
+    return ids[:limit], offset + min(len(ids), limit), more
+
+
 def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
-                     rules: AvailabilityRules = AvailabilityRules(), count_cap: int = DEFAULT_COUNT_CAP) -> SearchPage:
-    """Run a search: nearest first with a location (plus licensed telehealth), else by name."""
+                     rules: AvailabilityRules = AvailabilityRules()) -> SearchPage:
+    """Run a search: nearest first with a location (plus licensed telehealth), else by name.
+
+    Nothing is counted beyond the page: each fetch asks for one row more than it shows, so the page
+    knows whether more follow, and the total is exact once the last match has been seen.
+    """
     now = now or utcnow()
-    filters = provider_filters(criteria, now, rules)
     offset = (criteria.page - 1) * criteria.per_page
     limit = criteria.per_page
 
     if criteria.place is None:
-        query = _unlocated_query(criteria, filters, now, rules)
-        total = _count(query.order_by(None), count_cap)
-        ids = list(db.session.scalars(query.limit(limit).offset(offset)))
-        return SearchPage(criteria, _hits(ids, criteria, False), min(total, count_cap), total <= count_cap, total)
+        query = _unlocated_query(criteria, provider_filters(criteria, now, rules), now, rules)
+        ids, total, more = _page_of(list(db.session.scalars(query.limit(limit + 1).offset(offset))), offset, limit)
+        if not ids and offset:
+            total = len(list(db.session.scalars(query.limit(offset))))
+        return SearchPage(criteria, _hits(ids, criteria, False), total, not more)
 
-    located_filters = provider_filters(criteria, now, rules, located=True)
-    local_total = _local_count(criteria, located_filters, count_cap)
-    local_exact = local_total <= count_cap
-    hits: list[ProviderHit] = []
-    if offset < local_total or not local_exact:
-        few = local_exact and local_total <= offset + limit
-        local = nearest_provider_ids(criteria, limit, offset, now=now, rules=rules, widen=not few)
-        hits = _hits([pid for pid, _ in local], criteria, False)
-    remote_total = 0
-    # Telehealth matches follow every local one, so they can be placed only when the local count is exact.
-    if criteria.telehealth and criteria.telehealth_state and local_exact:
-        remote_query = _remote_telehealth_query(criteria, filters, now, rules)
-        remote_total = _count(remote_query.order_by(None), count_cap)
-        if len(hits) < limit:
-            remote_offset = max(0, offset - local_total)
-            remote_ids = list(db.session.scalars(remote_query.limit(limit - len(hits)).offset(remote_offset)))
+    rows = nearest_provider_ids(criteria, limit + 1, offset, now=now, rules=rules)
+    local, local_total, more = _page_of(rows, offset, limit)
+    if not local and offset:
+        # Past the last local match: how many there are, counting no further than this page's offset.
+        local_total = len(nearest_provider_ids(criteria, offset, 0, now=now, rules=rules))
+    hits = _hits([pid for pid, _ in local], criteria, False)
+    total = local_total
+    # Telehealth matches follow every local one.
+    if criteria.telehealth and criteria.telehealth_state and not more:
+        remote_offset = max(0, offset - local_total)
+        remote_query = _remote_telehealth_query(criteria, provider_filters(criteria, now, rules), now, rules)
+        wanted = limit - len(hits)
+        remote_ids = list(db.session.scalars(remote_query.limit(wanted + 1).offset(remote_offset)))
+        if not remote_ids and remote_offset:
+            remote_total = len(list(db.session.scalars(remote_query.limit(remote_offset))))
+        else:
+            remote_ids, remote_total, more = _page_of(remote_ids, remote_offset, wanted)
             hits.extend(_hits(remote_ids, criteria, True))
-    total = local_total + remote_total
-    return SearchPage(criteria, hits, min(total, count_cap), total <= count_cap, local_total)
+        total += remote_total
+    return SearchPage(criteria, hits, total, not more)

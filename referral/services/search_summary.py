@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from ..extensions import db
 from .attributes import AT_MOST, BY_NAME
+from .reference_cache import reference_list
 from .search_params import SearchCriteria
 
 
@@ -39,8 +37,8 @@ def filter_chips(criteria: SearchCriteria) -> list[Chip]:
 def _labels(attribute, values: tuple[str, ...]) -> dict[str, str]:
     if attribute.reference is None:
         return {value: attribute.choice_label(value) for value in values}
-    model = attribute.reference
-    return dict(db.session.execute(select(model.slug, model.name).where(model.slug.in_(values))).all())
+    items = reference_list(attribute.reference)
+    return {value: items.by_id[items.id_by_slug[value]].name for value in values if value in items.id_by_slug}
 
 
 def sort_note(criteria: SearchCriteria) -> str:

@@ -97,11 +97,13 @@ def register(app) -> None:
     from ..services.attribute_values import office_hours_lines, shown_attributes
     from ..services.search_summary import sort_note
     from .forms.listings import HOURS_FIELDS
+    from .choice_inputs import checkbox_items, select_input, switch_items
     from .forms.search import AMOUNTS, GROUPS, SWITCHES
 
     app.jinja_env.globals.update(search_url=search_url, page_url=page_url, crisis=CRISIS, availability=availability,
                                  listing_attributes=listing_attributes, shown_attributes=shown_attributes,
                                  office_hours_lines=office_hours_lines, hours_fields=HOURS_FIELDS,
-                                 filter_chips=filter_chips, sort_note=sort_note, search_switches=SWITCHES,
+                                 filter_chips=filter_chips, sort_note=sort_note, checkbox_items=checkbox_items,
+                                 switch_items=switch_items, select_input=select_input, search_switches=SWITCHES,
                                  search_groups=GROUPS, search_amounts=AMOUNTS)
     app.jinja_env.filters.update(long_date=long_date, fee_range=fee_range, paragraphs=paragraphs, miles=miles)

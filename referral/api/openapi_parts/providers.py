@@ -118,8 +118,10 @@ SEARCH_PAGE = {
     "properties": {
         "results": {"type": "array", "items": ref("ProviderSummary")},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "total": {"type": "integer", "description": "Matches counted, at most 200 (see total_exact)."},
-        "total_exact": {"type": "boolean", "description": "False when the count stopped at its cap (200)."},
+        "total": {"type": "integer", "description": (
+            "Matches known: all of them when total_exact, else those up to the end of this page (more follow).")},
+        "total_exact": {"type": "boolean", "description": (
+            "True once the last match has been seen; false while more follow this page (nothing is counted beyond it).")},
     },
 }
 
