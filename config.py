@@ -12,6 +12,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _prepare_threshold(value: str) -> int | None:
+    """A psycopg prepare threshold from the environment: a number, or none for never."""
+    return None if value.strip().lower() in {"none", ""} else int(value)
+
+
 def _database_url(default: str) -> str:
     url = os.environ.get("DATABASE_URL", default)
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
@@ -29,6 +34,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'referral.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    # PostgreSQL: prepare each statement on its first run ("none" behind a transaction-pooling proxy).
+    POSTGRES_PREPARE_THRESHOLD = _prepare_threshold(os.environ.get("POSTGRES_PREPARE_THRESHOLD", "0"))
 
     # Geocoding: "offline" (ZIP centroids from seed_data/geo) or "nominatim".
     GEOCODER = os.environ.get("GEOCODER", "offline")

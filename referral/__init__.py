@@ -41,7 +41,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects and set up the database engine."""
-    from .database import configure_sqlite, refuse_writes_when_read_only
+    from .database import configure_postgresql, configure_sqlite, refuse_writes_when_read_only
     from .services.geocoding import make_geocoder
     from .web.auth import init_login
 
@@ -54,6 +54,8 @@ def register_extensions(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif engine.dialect.driver == "psycopg":
+            configure_postgresql(engine, app.config["POSTGRES_PREPARE_THRESHOLD"])
         refuse_writes_when_read_only(engine)
     app.extensions["geocoder"] = make_geocoder(app.config)
 

@@ -55,6 +55,19 @@ def _ensure_math_functions(dbapi_connection) -> None:
             dbapi_connection.create_function(name, 1, func, deterministic=True)
 
 
+def configure_postgresql(engine: Engine, prepare_threshold: int | None) -> None:
+    """Have psycopg prepare statements after `prepare_threshold` runs on a connection (None: never).
+
+    Planning the ranked search statement takes several times as long as running it; a prepared
+    statement is planned once per connection. None suits a transaction-pooling proxy (PgBouncer),
+    where a connection's prepared statements may be gone by the next transaction.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.prepare_threshold = prepare_threshold
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Apply the pragmas and the transaction-begin hook to a SQLite engine."""
 

@@ -74,3 +74,24 @@ def test_read_only_requests_begin_deferred(file_app):
         connection.execute(text("SELECT 1"))
     event.remove(db.engine, "before_cursor_execute", _record)
     assert "BEGIN" in statements and "BEGIN IMMEDIATE" in statements
+
+
+@pytest.mark.parametrize("threshold", [0, 3, None])
+def test_postgresql_statements_are_prepared_as_configured(threshold):
+    from conftest import POSTGRES_SERVER_URL, skip_without_postgres
+
+    skip_without_postgres()
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=POSTGRES_SERVER_URL, POSTGRES_PREPARE_THRESHOLD=threshold)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.connection.dbapi_connection.prepare_threshold == threshold
+            for _ in range(2):  # prepared where the threshold says so, and still answering
+                assert connection.execute(text("SELECT 1 + 1")).scalar() == 2
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("value, threshold", [("0", 0), ("5", 5), ("none", None), ("None", None)])
+def test_the_prepare_threshold_is_read_from_the_environment(value, threshold):
+    from config import _prepare_threshold
+
+    assert _prepare_threshold(value) == threshold
