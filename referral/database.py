@@ -56,7 +56,7 @@ def _ensure_math_functions(dbapi_connection) -> None:
 
 
 def configure_postgresql(engine: Engine, prepare_threshold: int | None) -> None:
-    """Have psycopg prepare statements after `prepare_threshold` runs on a connection (None: never).
+    """Have psycopg prepare statements after `prepare_threshold` runs on a connection (None: never), planned once.
 
     Planning the ranked search statement takes several times as long as running it; a prepared
     statement is planned once per connection. None suits a transaction-pooling proxy (PgBouncer),
@@ -66,6 +66,13 @@ def configure_postgresql(engine: Engine, prepare_threshold: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.prepare_threshold = prepare_threshold
+        if prepare_threshold is not None:
+            # By default PostgreSQL plans a prepared statement afresh whenever a plan for its values looks
+            # cheaper than the generic one, as it does for every small search circle; the directory's
+            # statements have one good plan whatever their values (the index order does not change).
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET plan_cache_mode = force_generic_plan")
+            dbapi_connection.commit()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

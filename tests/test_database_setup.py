@@ -85,6 +85,8 @@ def test_postgresql_statements_are_prepared_as_configured(threshold):
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.connection.dbapi_connection.prepare_threshold == threshold
+            expected_mode = "auto" if threshold is None else "force_generic_plan"
+            assert connection.execute(text("SHOW plan_cache_mode")).scalar() == expected_mode
             for _ in range(2):  # prepared where the threshold says so, and still answering
                 assert connection.execute(text("SELECT 1 + 1")).scalar() == 2
         db.engine.dispose()

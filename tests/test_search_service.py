@@ -242,3 +242,14 @@ def test_displayed_distance_is_geopys(make_provider, fake_geocoder):
     hit = run(fake_geocoder, near="10025").hits[0]
     office = provider.offices[0]
     assert hit.distance_miles == pytest.approx(distance_miles(40.7975, -73.9683, office.lat, office.lng))
+
+
+def test_a_listing_removed_between_ranking_and_reading_is_left_out(make_provider, fake_geocoder, monkeypatch):
+    from referral.services import search
+
+    for i in range(3):
+        make_provider(last_name=f"Kept{i}", offices=[office_at(i + 0.5)])
+    reading = search.read_listings
+    # As on PostgreSQL, where each statement sees its own snapshot: the nearest listing is gone when read.
+    monkeypatch.setattr(search, "read_listings", lambda ids: {k: v for k, v in reading(ids).items() if k != ids[0]})
+    assert names(run(fake_geocoder, near="10025")) == ["Kept1", "Kept2"]

@@ -412,11 +412,6 @@ def _unlocated_query(criteria: SearchCriteria, filters: list, now, rules):
     return query.order_by(*_order(criteria.sort, now, rules))
 
 
-def load_providers(ids: list[int]) -> dict[int, ListingRecord]:
-    """The listings with these ids, with everything a result shows, in a fixed number of statements."""
-    return read_listings(ids)
-
-
 def nearest_office(provider: ListingRecord, lat: float, lng: float) -> tuple[OfficeRecord | None, float | None]:
     """The provider's office nearest to a point and its distance in miles (geopy)."""
     best: tuple[OfficeRecord | None, float | None] = (None, None)
@@ -430,10 +425,12 @@ def nearest_office(provider: ListingRecord, lat: float, lng: float) -> tuple[Off
 
 
 def _hits(ids: list[int], criteria: SearchCriteria, via_telehealth: bool) -> list[ProviderHit]:
-    providers = load_providers(ids)
+    providers = read_listings(ids)
     hits = []
     for provider_id in ids:
-        provider = providers[provider_id]
+        provider = providers.get(provider_id)
+        if provider is None:  # removed since it was ranked (PostgreSQL reads each statement's own snapshot)
+            continue
         office, miles = (None, None)
         if criteria.place is not None:
             office, miles = nearest_office(provider, criteria.place.lat, criteria.place.lng)
