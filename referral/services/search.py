@@ -25,8 +25,11 @@ BAND_MILES = 0.5
 # The first radius tried when looking for the nearest matches (see nearest_provider_ids): one band, the
 # smallest circle whose matches are exactly the first ones (in dense places it already holds a page).
 FIRST_RADIUS_MILES = BAND_MILES
-# A next circle within this factor of the whole radius is not tried: the whole radius is searched instead.
+# The whole radius is searched at once, instead of a next circle, when that circle would be within this
+# factor of it, or when the matches found so far, spread over the whole circle, come to at most FEW_MATCHES
+# times the matches wanted (where matches are few, a search costs a statement more than it costs rows).
 WIDEN_TO_FULL = 1.5
+FEW_MATCHES = 32
 
 # The office-hours windows people search by, as conditions on one weekly window (local minutes, 0 = Monday).
 EVENING_STARTS = 17 * 60
@@ -384,6 +387,8 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
             rows = _run_ranked(partial, {**values, **_circle(place, miles)})
             if len(rows) >= wanted:
                 return rows[offset:wanted]
+            if rows and len(rows) * (criteria.radius / miles) ** 2 <= FEW_MATCHES * wanted:
+                break  # few matches in the whole circle, going by this one: search the whole at once
             miles = _next_radius(miles, len(rows), wanted)
             if miles * WIDEN_TO_FULL > criteria.radius:
                 break  # a circle almost as large as the whole: search the whole at once
