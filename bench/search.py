@@ -6,20 +6,30 @@ nearest-20 searches with two filters around New York (dense), Boise (medium) and
 (sparse):
 
   (a) ``nearest_provider_ids``: the ranked SQL fetch of the 20 nearest ids and distances;
-  (b) ``search_providers``: a whole result page (capped count plus the 20 providers loaded);
+  (b) ``search_providers``: a whole result page (the 20 providers loaded, nothing counted beyond);
   (c) a naive search that loads every provider with offices and filter sets into Python,
-      measures with geopy and sorts (run only a few times: it is slow).
+      measures with geopy and sorts (run only a few times: it is slow);
+  (d) whole requests in-process, through the app's WSGI stack as a served request goes: a static
+      file, /healthz, the API search, the HTML results page and a profile, with each one's p50 as
+      a multiple of the static file's in the same run.
 
-It prints a table of p50/p95 per place, the row counts, the SQLite version, the machine, and
-SQLite's EXPLAIN QUERY PLAN of one (a) query. The target (issue 2) is p50 of at most 2 ms per
-query at 500,000 providers on SQLite in all three places.
+It prints a table of p50/p95 per place, the row counts, the database's version, the machine, and
+the query plan of one (a) query. Goals at 500,000 providers, p50: (a) at most 2 ms on SQLite; the
+API search at most 6x the static file, the page 10x, a profile 4x; PostgreSQL's API search at most
+1.5x SQLite's (give both databases in one run); from 500,000 to 2,000,000 providers the API search
+grows at most 1.3x and Pierre's (a) stays at most 1 ms (give --providers 500000,2000000).
 
     .venv/bin/python bench/search.py                       # 500,000 providers, bench/search-500000.sqlite
     .venv/bin/python bench/search.py --reuse               # keep the generated database from a previous run
-    .venv/bin/python bench/search.py --providers 50000 --queries 50 --postgres
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench500k .venv/bin/python bench/search.py --reuse
+    .venv/bin/python bench/search.py --providers 500000 --database sqlite:///bench/search-500000.sqlite \
+        --database postgresql+psycopg://postgres@127.0.0.1/bench500k          # both engines, same run
+    .venv/bin/python bench/search.py --providers 50000,500000,2000000 --reuse  # growth, same run
 
-With --postgres the same data is also generated in a database ``bench_search`` created next to
-the test database (never its ``public`` schema) and dropped afterwards unless --reuse is given.
+The databases are the ones named, by --database (repeatable, "{n}" in a URL is the provider count)
+or DATABASE_URL; by default a SQLite file per size in bench/. A PostgreSQL database that does not
+exist is created. A database is filled when it holds no providers, reused with --reuse when it
+holds exactly N, and refused otherwise (a default SQLite file is rebuilt instead).
 """
 from __future__ import annotations
 
@@ -73,7 +83,6 @@ from referral.services.geocoding import EARTH_RADIUS_MILES, Place, distance_mile
 from referral.services.reference import load_reference_data  # noqa: E402
 from referral.services.search import (  # noqa: E402
     BAND_MILES,
-    DEFAULT_COUNT_CAP,
     AvailabilityRules,
     nearest_provider_ids,
     search_providers,
@@ -86,8 +95,7 @@ ASSOCIATIONS = {name: (BY_NAME[name].association, BY_NAME[name].item_column)
                 for name in ("modality", "frequency", "condition", "insurance", "language", "age_group")}
 
 CITIES_FILE = BENCH_DIR / "data" / "us_cities_geonames_pop500.csv"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-POSTGRES_BENCH_DATABASE = "bench_search"
+MATCHES_CAP = 200
 SEED = 7
 CHUNK = 20_000
 RADIUS_MILES = 25
@@ -95,6 +103,10 @@ PER_PAGE = 20
 NAIVE_RUNS = 3
 WARMUP_QUERIES = 5
 TARGET_P50_MS = 2.0
+# Whole requests (d): each one's p50 as a multiple of the static file's, at most.
+REQUEST_GOALS = {"api": 6.0, "page": 10.0, "profile": 4.0}
+REQUEST_KINDS = ("static", "healthz", "api", "page", "profile")
+STATIC_FILE = "/static/css/site.css"
 MILES_PER_DEGREE = EARTH_RADIUS_MILES * math.pi / 180
 
 # Where the searches are made: label, latitude, longitude, state.
@@ -185,6 +197,7 @@ class PlaceResult:
     naive_ms: list[float] = field(default_factory=list)
     naive_agrees: int = 0
     pair_matches: dict[str, int] = field(default_factory=dict)
+    requests_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,8 +559,7 @@ def run_place(label: str, lat: float, lng: float, state: str, queries: int, naiv
     engine = db.engine
     origin = Place(lat, lng, label, state)
     for pair in FILTER_PAIRS:
-        page = search_providers(criteria_for(origin, pair, ids), now=utcnow(), rules=rules)
-        result.pair_matches[pair_label(pair)] = page.local_total
+        result.pair_matches[pair_label(pair)] = matches_within(criteria_for(origin, pair, ids), rules)
         db.session.remove()
     for number in range(WARMUP_QUERIES + queries):
         point_lat, point_lng = jitter(rng, lat, lng, 1.0)
@@ -562,7 +574,7 @@ def run_place(label: str, lat: float, lng: float, state: str, queries: int, naiv
             result.page_ms.append(page_ms)
             result.page_cpu_ms.append(page_cpu_ms)
             result.statements.append(sum(sql.lstrip().upper().startswith("SELECT") for sql, _ in statements))
-            result.matches.append(page.local_total)
+            result.matches.append(matches_within(criteria, rules))
     for number in range(naive_runs):
         criteria = criteria_for(origin, FILTER_PAIRS[number % len(FILTER_PAIRS)], ids)
         now = utcnow()
@@ -572,6 +584,45 @@ def run_place(label: str, lat: float, lng: float, state: str, queries: int, naiv
         result.naive_ms.append(naive_ms)
         result.naive_agrees += [pid for pid, _ in naive] == [pid for pid, _ in expected]
     return result
+
+
+def matches_within(criteria: SearchCriteria, rules: AvailabilityRules) -> int:
+    """How many providers match within the radius, counted up to MATCHES_CAP (for the table, not timed)."""
+    return len(nearest_provider_ids(criteria, MATCHES_CAP, now=utcnow(), rules=rules))
+
+
+def request_urls(lat: float, lng: float, pair: dict[str, str], profile_id: int) -> dict[str, str]:
+    """The whole requests (d) for one search point: the API search, the page, a profile, and the baselines."""
+    query = "&".join([f"lat={lat:.5f}", f"lng={lng:.5f}", *(f"{key}={value}" for key, value in pair.items())])
+    return {"static": STATIC_FILE, "healthz": "/healthz", "api": f"/api/v1/providers?{query}",
+            "page": f"/search?{query}", "profile": f"/providers/{profile_id}"}
+
+
+def time_requests(app, result: PlaceResult, lat: float, lng: float, queries: int, rng: random.Random,
+                  profile_ids: list[int]) -> None:
+    """Time (d): each kind of request in turn at jittered points, through the test client, no app context held."""
+    client = app.test_client()
+    for number in range(WARMUP_QUERIES + queries):
+        point_lat, point_lng = jitter(rng, lat, lng, 1.0)
+        pair = FILTER_PAIRS[number % len(FILTER_PAIRS)]
+        urls = request_urls(point_lat, point_lng, pair, profile_ids[number % len(profile_ids)])
+        for kind in REQUEST_KINDS:
+            started = time.perf_counter()
+            response = client.get(urls[kind])
+            response.get_data()
+            elapsed = (time.perf_counter() - started) * 1000
+            response.close()
+            if response.status_code != 200:
+                raise SystemExit(f"{urls[kind]} answered {response.status_code}")
+            if number >= WARMUP_QUERIES:
+                result.requests_ms.setdefault(kind, []).append(elapsed)
+
+
+def profile_ids_near(lat: float, lng: float, state: str, ids, rules) -> list[int]:
+    """Ids of listings found near a place, for the profile requests."""
+    found = nearest_provider_ids(criteria_for(Place(lat, lng, "", state), FILTER_PAIRS[0], ids), PER_PAGE,
+                                 now=utcnow(), rules=rules)
+    return [provider_id for provider_id, _ in found] or [1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,24 +676,69 @@ def print_results(backend: str, results: list[PlaceResult], queries: int, naive_
               f"{percentile(r.page_cpu_ms, .5):>8.2f} "
               f"{statistics.median(r.naive_ms) if r.naive_ms else math.nan:>10,.0f} {r.naive_agrees:>5}/{naive_runs}")
     print("times in ms (wall clock; cpu = this process's CPU time, less disturbed by other load; the SQLite work"
-          f" runs in-process, PostgreSQL's does not); matches = median capped count (cap {DEFAULT_COUNT_CAP}) over the queries;"
+          f" runs in-process, PostgreSQL's does not); matches = median count (up to {MATCHES_CAP}) over the queries;"
           " stmts(a) = SQL statements per (a) call (widening steps)")
-    print(f"matches within 25 mi of the place itself, per filter pair (capped at {DEFAULT_COUNT_CAP}):")
+    print(f"matches within 25 mi of the place itself, per filter pair (counted up to {MATCHES_CAP}):")
     for r in results:
         print(f"  {r.label:<14} " + ", ".join(f"{k}: {v:,}" for k, v in r.pair_matches.items()))
     misses = [r.label for r in results if percentile(r.nearest_ms, .5) > TARGET_P50_MS]
     verdict = "met" if not misses else f"missed in {', '.join(misses)}"
     print(f"target p50 of (a) <= {TARGET_P50_MS:g} ms: {verdict}")
+    print_requests(backend, results)
 
 
-def benchmark(url: str, args, backend: str) -> None:
-    """Build (or reuse) the directory at url and run every measurement on it."""
+def print_requests(backend: str, results: list[PlaceResult]) -> None:
+    """The whole-request table (d): p50 per kind and each as a multiple of the static file's."""
+    print(f"\n{backend}: whole requests in-process (d), p50 in ms, and x = multiple of the static file's p50")
+    header = f"{'place':<14} " + " ".join(f"{kind:>9}" for kind in REQUEST_KINDS) + "   " + " ".join(
+        f"{kind + ' x':>10}" for kind in REQUEST_GOALS)
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        p50 = {kind: percentile(r.requests_ms[kind], .5) for kind in REQUEST_KINDS}
+        print(f"{r.label:<14} " + " ".join(f"{p50[kind]:>9.2f}" for kind in REQUEST_KINDS) + "   " + " ".join(
+            f"{p50[kind] / p50['static']:>10.1f}" for kind in REQUEST_GOALS))
+    goals = ", ".join(f"{kind} <= {goal:g}x" for kind, goal in REQUEST_GOALS.items())
+    misses = [f"{kind} at {r.label}" for r in results for kind, goal in REQUEST_GOALS.items()
+              if percentile(r.requests_ms[kind], .5) / percentile(r.requests_ms["static"], .5) > goal]
+    print(f"goals ({goals}): {'met' if not misses else 'missed: ' + ', '.join(misses)}")
+
+
+def print_comparisons(runs: list[tuple[str, int, list[PlaceResult]]]) -> None:
+    """Same-run ratios between databases of one size (engines) and between sizes of one engine (growth)."""
+    def api(results, label):
+        return percentile(next(r for r in results if r.label == label).requests_ms["api"], .5)
+
+    def ranked(results, label):
+        return percentile(next(r for r in results if r.label == label).nearest_ms, .5)
+
+    labels = [place[0] for place in SEARCH_PLACES]
+    for size in sorted({n for _, n, _ in runs}):
+        same = [(backend, results) for backend, n, results in runs if n == size]
+        base = next((results for backend, results in same if backend == "SQLite"), None)
+        for backend, results in same:
+            if base is not None and backend != "SQLite":
+                print(f"\n{size:,} providers: {backend} API search p50 / SQLite's (goal <= 1.5): " + ", ".join(
+                    f"{label} {api(results, label) / api(base, label):.2f}" for label in labels))
+    for backend in dict.fromkeys(backend for backend, _, _ in runs):
+        sizes = sorted((n, results) for b, n, results in runs if b == backend)
+        for (small, before), (large, after) in zip(sizes, sizes[1:]):
+            print(f"\n{backend}, {small:,} -> {large:,} providers: API search p50 grows (goal <= 1.3x) " + ", ".join(
+                f"{label} {api(after, label) / api(before, label):.2f}x" for label in labels))
+            print(f"  ranking SQL (a) p50 at {large:,}: " + ", ".join(
+                f"{label} {ranked(after, label):.2f} ms ({ranked(after, label) / ranked(before, label):.2f}x)"
+                for label in labels) + " (goal: Pierre <= 1 ms)")
+
+
+def benchmark(url: str, n: int, args) -> tuple[str, list[PlaceResult]]:
+    """Build (or reuse) the directory of n providers at url and run every measurement on it."""
     app = create_app(bench_config(url))
+    backend = "SQLite" if make_url(url).get_backend_name() == "sqlite" else "PostgreSQL"
     with app.app_context():
-        print(f"\n== {backend}: {make_url(url).render_as_string(hide_password=True)}")
-        seconds = prepare_database(args.providers, args.reuse, args.analyze)
+        print(f"\n== {backend}, {n:,} providers: {make_url(url).render_as_string(hide_password=True)}")
+        seconds = prepare_database(n, args.reuse, args.analyze)
         if seconds is not None:
-            print(f"  generated {args.providers:,} providers in {seconds:.1f} s")
+            print(f"  generated {n:,} providers in {seconds:.1f} s")
         counts = row_counts()
         print("  rows: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
         if backend == "SQLite":
@@ -661,38 +757,39 @@ def benchmark(url: str, args, backend: str) -> None:
         try:
             rng = random.Random(SEED)
             results = [run_place(*place, args.queries, args.naive_runs, rng, ids, rules) for place in SEARCH_PLACES]
-            print_results(backend, results, args.queries, args.naive_runs)
-            for place in SEARCH_PLACES if args.all_plans else SEARCH_PLACES[:1]:
-                print(f"\nquery plan of the first statement of one (a) query at {place[0]} ({backend}):")
-                plan = explain_plan(*place, ids, rules)
-                for line in plan:
-                    print("  " + (line if len(line) <= 150 else line[:147] + "..."))
-                if backend == "SQLite":
-                    used = any("ix_offices_lat_lng" in line for line in plan)
-                    print(f"  bounding box on ix_offices_lat_lng: {'used' if used else 'NOT used (no planner statistics?)'}")
+            profile_ids = {place[0]: profile_ids_near(*place[1:], ids, rules) for place in SEARCH_PLACES}
+            plans = {place[0]: explain_plan(*place, ids, rules)
+                     for place in (SEARCH_PLACES if args.all_plans else SEARCH_PLACES[:1])}
         finally:
             read_only_transaction.reset(token)
         db.session.remove()
+    rng = random.Random(SEED)
+    for result, place in zip(results, SEARCH_PLACES):
+        time_requests(app, result, place[1], place[2], args.queries, rng, profile_ids[place[0]])
+    print_results(backend, results, args.queries, args.naive_runs)
+    for label, plan in plans.items():
+        print(f"\nquery plan of the first statement of one (a) query at {label} ({backend}):")
+        for line in plan:
+            print("  " + (line if len(line) <= 150 else line[:147] + "..."))
+    with app.app_context():
         db.engine.dispose()
+    return backend, results
 
 
-@contextmanager
-def postgres_database(keep: bool):
-    """A database `bench_search` beside the test database; dropped afterwards unless kept."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                    {"name": POSTGRES_BENCH_DATABASE}).scalar()
-        if exists and not keep:
-            connection.execute(text(f"DROP DATABASE {POSTGRES_BENCH_DATABASE}"))
-        if not exists or not keep:
-            connection.execute(text(f"CREATE DATABASE {POSTGRES_BENCH_DATABASE}"))
+def ensure_database(url: str) -> None:
+    """Create a PostgreSQL database that does not exist yet (SQLite creates its file itself)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=POSTGRES_BENCH_DATABASE).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": parsed.database}).scalar()
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(parsed.database)
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
     finally:
-        if not keep:
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DATABASE} WITH (FORCE)"))
         admin.dispose()
 
 
@@ -710,40 +807,50 @@ def cpu_model() -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--providers", type=int, default=500_000, help="synthetic providers (default 500,000)")
+    parser.add_argument("--providers", default="500000",
+                        help="synthetic providers; several sizes separated by commas measure growth (default 500000)")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per place (default 200)")
     parser.add_argument("--naive-runs", type=int, default=NAIVE_RUNS, help="naive searches per place (default 3)")
-    parser.add_argument("--database", help="SQLite URL (default sqlite:///bench/search-<N>.sqlite)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep a database already holding N generated providers (and keep bench_search)")
+    parser.add_argument("--database", action="append", default=[],
+                        help="a database URL, repeatable; {n} stands for the provider count "
+                             "(default: DATABASE_URL, else sqlite:///bench/search-{n}.sqlite)")
+    parser.add_argument("--reuse", action="store_true", help="reuse databases already holding N generated providers")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
                         help="time SQLite without planner statistics (by default ANALYZE runs after loading)")
     parser.add_argument("--all-plans", action="store_true", help="print the query plan at every place")
-    parser.add_argument("--postgres", action="store_true",
-                        help=f"also run on PostgreSQL, in a database {POSTGRES_BENCH_DATABASE} beside the test one")
     args = parser.parse_args(argv)
-    if args.providers < 1 or args.queries < 1 or args.naive_runs < 0:
+    try:
+        args.sizes = [int(size.replace("_", "")) for size in args.providers.split(",")]
+    except ValueError:
+        parser.error("--providers takes whole numbers separated by commas")
+    if min(args.sizes) < 1 or args.queries < 1 or args.naive_runs < 0:
         parser.error("--providers and --queries must be positive, --naive-runs at least 0")
-    args.database = args.database or f"sqlite:///{BENCH_DIR / f'search-{args.providers}.sqlite'}"
-    if make_url(args.database).get_backend_name() != "sqlite":
-        parser.error("--database must be a SQLite URL (use --postgres for PostgreSQL)")
+    named = args.database or ([os.environ["DATABASE_URL"]] if os.environ.get("DATABASE_URL") else [])
+    args.default_files = not named
+    args.databases = named or [f"sqlite:///{BENCH_DIR / 'search-{n}.sqlite'}"]
+    if len(args.sizes) > 1 and any("{n}" not in url for url in args.databases):
+        parser.error('several sizes need a database per size: put "{n}" in each --database URL')
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the benchmark on SQLite (and PostgreSQL with --postgres) and print the figures."""
+    """Run the benchmark on every database and size named and print the figures and same-run ratios."""
     args = parse_args(argv)
-    print(f"search benchmark: {args.providers:,} providers, {args.queries} queries per place; "
+    print(f"search benchmark: {', '.join(f'{n:,}' for n in args.sizes)} providers, {args.queries} queries per place; "
           f"machine: {cpu_model()}, nproc {len(os.sched_getaffinity(0))}, Python {platform.python_version()}")
-    database_file = make_url(args.database).database
-    if database_file and not args.reuse:
-        for suffix in ("", "-wal", "-shm"):
-            Path(database_file + suffix).unlink(missing_ok=True)
     print("load average before: %.2f %.2f %.2f" % os.getloadavg())
-    benchmark(args.database, args, "SQLite")
-    if args.postgres:
-        with postgres_database(keep=args.reuse) as url:
-            benchmark(url, args, "PostgreSQL")
+    runs = []
+    for n in args.sizes:
+        for template in args.databases:
+            url = template.replace("{n}", str(n))
+            database_file = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+            if args.default_files and database_file and not args.reuse:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(database_file + suffix).unlink(missing_ok=True)
+            ensure_database(url)
+            backend, results = benchmark(url, n, args)
+            runs.append((backend, n, results))
+    print_comparisons(runs)
     print("\nload average after: %.2f %.2f %.2f (other work on the machine inflates the times)" % os.getloadavg())
 
 
