@@ -42,6 +42,8 @@ _LISTS = tuple((a.column, a.association, a.item_column, a.reference) for a in AT
 def _list_orders() -> tuple[tuple[str, ...], ...]:
     """The item columns each list's relationship orders by (its display order); read once the mappers are set up."""
     return tuple(tuple(column.key for column in getattr(Provider, name).property.order_by) for name, *_rest in _LISTS)
+
+
 # Single references: (relationship name, foreign key column, reference model).
 _SINGLE = tuple((a.column, f"{a.column}_id", a.reference) for a in ATTRIBUTES if a.reference is not None and not a.multiple)
 
@@ -58,15 +60,15 @@ _OFFICES = (
     .order_by(Office.id, OfficeHours.day, OfficeHours.opens)
 )
 # Every list item and license of the listings in one statement: (list, provider, item id, state, number);
-# list is the index in _LISTS, or LICENSES for a license (whose state and number the other rows leave empty).
-LICENSES = len(_LISTS)
+# list is the index in _LISTS, or _LICENSES for a license (whose state and number the other rows leave empty).
+_LICENSES = len(_LISTS)
 _NO_TEXT = cast(null(), String)
 _LIST_ITEMS = union_all(
     *(select(literal_column(str(index)).label("list"), table.c.provider_id, table.c[item_column].label("item"),
              _NO_TEXT.label("state"), _NO_TEXT.label("number"))
       .where(table.c.provider_id.in_(_IDS))
       for index, (_name, table, item_column, _model) in enumerate(_LISTS)),
-    select(literal_column(str(LICENSES)), License.provider_id, License.id, License.state, License.number)
+    select(literal_column(str(_LICENSES)), License.provider_id, License.id, License.state, License.number)
     .where(License.provider_id.in_(_IDS)),
 )
 _OFFICE_COLUMNS = tuple(column.key for column in Office.__table__.columns)
@@ -108,7 +110,7 @@ def _attach_lists(listings: dict[int, ListingRecord], rows) -> None:
     item_ids: dict[tuple[int, int], list[int]] = {}
     licenses: list[tuple[str, int, int, str]] = []
     for index, provider_id, item_id, state, number in rows:
-        if int(index) == LICENSES:
+        if int(index) == _LICENSES:
             licenses.append((state, item_id, provider_id, number))
         else:
             item_ids.setdefault((provider_id, int(index)), []).append(item_id)

@@ -10,7 +10,7 @@ from sqlalchemy import Float, Integer, String, and_, bindparam, case, exists, fu
 from ..extensions import db
 from ..models import License, Office, OfficeHours, Provider, utcnow
 from ..models.types import UTCDateTime
-from .attributes import ANY_OF, AT_MOST, ATTRIBUTES, AVAILABILITY, BY_NAME, HOURS, YES_NO, Attribute
+from .attributes import ANY_OF, AT_MOST, AVAILABILITY, BY_NAME, HOURS, YES_NO, Attribute
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
 from .listing_reader import ListingRecord, OfficeRecord, read_listings
 from .listing_rules import public_clauses
@@ -25,10 +25,9 @@ BAND_MILES = 0.5
 # The first radius tried when looking for the nearest matches (see nearest_provider_ids): one band, the
 # smallest circle whose matches are exactly the first ones (in dense places it already holds a page).
 FIRST_RADIUS_MILES = BAND_MILES
-# The whole radius is searched at once, instead of a next circle, when that circle would be within this
-# factor of it, or when the matches found so far, spread over the whole circle, come to at most FEW_MATCHES
-# times the matches wanted (where matches are few, a search costs a statement more than it costs rows).
-WIDEN_TO_FULL = 1.5
+# The whole radius is searched at once when the matches found so far, spread over the whole circle, come to at
+# most this many times the matches wanted: where matches are few, a search costs a statement more than it
+# costs rows, so one more widening step costs more than the whole circle.
 FEW_MATCHES = 32
 
 # The office-hours windows people search by, as conditions on one weekly window (local minutes, 0 = Monday).
@@ -356,31 +355,26 @@ def _circle(place, miles: float) -> dict:
 
 
 def _next_radius(miles: float, found: int, wanted: int) -> float:
-    """A larger radius, in whole bands, expected to hold `wanted` matches (matches grow with the area).
-
-    A step costs a statement whatever its radius where matches are few, so steps are long: at least
-    double, and eightfold when nothing was found.
-    """
-    growth = 8.0 if found == 0 else min(8.0, max(2.0, math.sqrt(1.5 * wanted / found)))
+    """A larger radius, in whole bands, expected to hold `wanted` matches (matches grow with the area)."""
+    growth = 4.0 if found == 0 else min(4.0, max(1.5, math.sqrt(1.2 * wanted / found)))
     return math.ceil(miles * growth / BAND_MILES) * BAND_MILES
 
 
 def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, *, now=None,
-                         rules=AvailabilityRules(), widen: bool = True) -> list[tuple[int, float]]:
+                         rules=AvailabilityRules()) -> list[tuple[int, float]]:
     """Ids and distances of the nearest matches within the radius, best first.
 
     Dense places are answered from a small circle: if at least offset+limit matches lie closer
     than r (a whole number of bands), they are exactly the first offset+limit of the full search,
     since ordering is by band (or distance) first and everything farther lies in a later band.
-    Orders that are not nearest-first, and `widen=False` (the caller knows the matches are few),
-    go straight to the full radius.
+    Orders that are not nearest-first go straight to the full radius.
     """
     now = now or utcnow()
     dialect = db.session.get_bind().dialect
     wanted = offset + limit
     place = criteria.place
     miles = FIRST_RADIUS_MILES
-    if widen and criteria.sort in NEAREST_FIRST_SORTS and miles < criteria.radius:
+    if criteria.sort in NEAREST_FIRST_SORTS and miles < criteria.radius:
         values = {**_search_values(criteria, now, rules), **_circle(place, miles), "limit": wanted, "offset": 0}
         partial = _precompiled_ranked(criteria, now, rules, values, inclusive=False, dialect=dialect)
         while miles < criteria.radius:
@@ -390,8 +384,6 @@ def nearest_provider_ids(criteria: SearchCriteria, limit: int, offset: int = 0, 
             if rows and len(rows) * (criteria.radius / miles) ** 2 <= FEW_MATCHES * wanted:
                 break  # few matches in the whole circle, going by this one: search the whole at once
             miles = _next_radius(miles, len(rows), wanted)
-            if miles * WIDEN_TO_FULL > criteria.radius:
-                break  # a circle almost as large as the whole: search the whole at once
     values = {**_search_values(criteria, now, rules), **_circle(place, criteria.radius), "limit": limit, "offset": offset}
     full = _precompiled_ranked(criteria, now, rules, values, inclusive=True, dialect=dialect)
     return _run_ranked(full, values)
