@@ -69,3 +69,15 @@ def versions() -> dict[str, int]:
 def api_results() -> dict:
     """The API sample, parsed."""
     return json.loads(SAMPLE_JSON.read_text(encoding="utf-8"))
+
+
+def report_rows(path) -> list[dict]:
+    """The rows of an import's report file."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def line_of(npi: str) -> int:
+    """The file line of an NPI's row in the sample (the header is line 1)."""
+    _, rows = sample_rows()
+    return 2 + [row[0] for row in rows].index(npi)

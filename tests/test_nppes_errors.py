@@ -1,9 +1,7 @@
 """flask import-nppes on bad input: missing columns, malformed rows, truncated files, renamed headers."""
-import csv
-
 from sqlalchemy import func, select
 
-from nppes_samples import SAMPLE_CSV, SAMPLE_KEPT, directory_snapshot, edited_sample, row_of, sample_rows, write_csv
+from nppes_samples import SAMPLE_CSV, SAMPLE_KEPT, directory_snapshot, edited_sample, line_of, report_rows, row_of, sample_rows, write_csv
 from referral.extensions import db
 from referral.models import NppesRecord, Provider
 from referral.services.nppes.mapper import display_case, is_deactivated
@@ -15,17 +13,6 @@ NP_NPI = "1255713236"
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def report_rows(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def line_of(npi: str) -> int:
-    """The file line of an NPI's row in the sample (the header is line 1)."""
-    _, rows = sample_rows()
-    return 2 + [row[0] for row in rows].index(npi)
 
 
 def test_a_file_without_needed_columns_is_refused_before_anything_is_written(app, runner, tmp_path):

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from nppes_samples import SAMPLE_KEPT, api_results, directory_snapshot, edited_sample, row_of, sample_rows
+from nppes_samples import SAMPLE_KEPT, api_results, directory_snapshot, edited_sample, line_of, report_rows, row_of, sample_rows
 from referral.extensions import db
 from referral.models import Provider
 from referral.services.nppes import NppesImport, RejectReport
@@ -17,16 +17,6 @@ NP_NPI = "1255713236"
 SOCIAL_WORKER_NPI = "1063877215"
 LAST_NAME = "Provider Last Name (Legal Name)"
 PHONE = "Provider Business Practice Location Address Telephone Number"
-
-
-def report_rows(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def line_of(npi: str) -> int:
-    _, rows = sample_rows()
-    return 2 + [row[0] for row in rows].index(npi)
 
 
 def test_hostile_values_are_reported_and_skipped_and_the_rest_goes_in(app, runner, tmp_path):
