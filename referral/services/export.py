@@ -140,7 +140,7 @@ def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int
             if not ids:
                 return
             listings = read_listings(ids)
-            yield from (listings[provider_id] for provider_id in ids)
+            yield from (listings[provider_id] for provider_id in ids if provider_id in listings)
             last_id = ids[-1]
 
     rows = (provider_row(p, rules, profile_url(p.id), admin=True) for p in providers())
