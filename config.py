@@ -60,6 +60,8 @@ class Config:
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5 per hour")
     INQUIRY_RETENTION_DAYS = int(os.environ.get("INQUIRY_RETENTION_DAYS", "90"))
 
+    # Strict-Transport-Security max-age; 0 sends none (development and tests are served over plain HTTP).
+    HSTS_SECONDS = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -125,6 +127,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = True
     MAIL_TO_CONSOLE = False
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 CONFIGS = {

@@ -89,6 +89,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Per-request settings: read-only transactions for safe methods, privacy headers."""
+    from flask_login import current_user
+
     from .database import is_read_only, read_only_transaction
     from .logging_setup import install_log_filters
 
@@ -105,7 +107,13 @@ def register_request_hooks(app: Flask) -> None:
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # What a signed-in person sees may be theirs alone: no shared or browser cache keeps it.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.teardown_request

@@ -151,6 +151,12 @@ def test_get_route(rule, served, route_values, signed_in):
         head = anonymous.request("HEAD", path)
         assert head.status_code == answers["anonymous"].status_code, f"HEAD {path}: {head.status_code}"
         answers.update((role, signed_in(role).get(path)) for role in ROLES)
+        production = served.env["APP_ENV"] == "production"
+        for who, answer in answers.items():
+            assert answer.headers.get("X-Frame-Options") == "DENY", f"GET {path} as {who}"
+            assert ("Strict-Transport-Security" in answer.headers) == production, f"GET {path} as {who}: HSTS"
+            if who != "anonymous":  # what a signed-in person sees is never kept by a cache
+                assert answer.headers.get("Cache-Control") == "no-store", f"GET {path} as {who}"
         if index == 0 and endpoint not in NOT_FOUND_BY_DESIGN:
             opened = [who for who, answer in answers.items() if answer.status_code < 400 and not turned_away(answer)]
             assert opened, f"GET {path} opened for nobody: " + ", ".join(
