@@ -53,7 +53,8 @@ def _not_found(error: NotFound):
 
 
 @fhir_bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+def http_error(error: HTTPException):
+    """An HTTP error in this interface's own format."""
     status = error.code or 500
     response = fhir_response(operation_outcome(ISSUE_CODES.get(status, "exception"), error.description or error.name), status)
     if status == 405 and getattr(error, "valid_methods", None):

@@ -54,8 +54,12 @@ def _not_found(error: NotFound):
 
 
 @hsds_bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    return _error(error.code or 500, error.description or error.name)
+def http_error(error: HTTPException):
+    """An HTTP error in this interface's own format."""
+    response, status = _error(error.code or 500, error.description or error.name)
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, status
 
 
 def _params(allowed: frozenset[str]) -> HsdsParams:

@@ -1,7 +1,7 @@
 """Error pages: HTML for pages, the JSON error shape under /api; services' NotFound and PermissionDenied as 404 and 403."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..services.errors import NotFound, PermissionDenied
@@ -35,9 +35,19 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        if request.path.startswith(("/fhir", "/hsds")):
-            return error  # those blueprints answer in their own formats
-        return _render(error.code or 500, None if error.code in MESSAGES else error.description)
+        # FHIR and HSDS answer in their own formats, also where routing failed before their blueprint was known.
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):
+            from ..fhir.views import http_error as fhir_error
+            return fhir_error(error)
+        if request.path == "/hsds" or request.path.startswith("/hsds/"):
+            from ..hsds.views import http_error as hsds_error
+            return hsds_error(error)
+        response, status = _render(error.code or 500, None if error.code in MESSAGES else error.description)
+        if status == 405 and getattr(error, "valid_methods", None):
+            response = make_response(response, status)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
+        return response, status
 
     @app.errorhandler(NotFound)
     def _domain_not_found(_error: NotFound):
