@@ -7,6 +7,9 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test test-sqlite install install-dev browser migrate seed bench clean
 
+# The app starts in production unless told otherwise; these targets are for a developer's machine.
+run migrate seed: export APP_ENV ?= development
+
 run: $(VENV)/.runtime ## install, migrate, load the demo directory if empty, serve on 127.0.0.1:5000
 	mkdir -p instance
 	$(FLASK) db upgrade

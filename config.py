@@ -30,7 +30,8 @@ def _database_url(default: str) -> str:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Signs sessions and emailed links. Production refuses to start without a strong one (referral/settings_check.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'referral.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
@@ -68,8 +69,19 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
+    # Request bodies: the largest legitimate one is the listing editor with a photo of up to 2 MB
+    # (services/photos.py) and fields well under 100 kB. The room above that lets a photo a little too large
+    # reach the editor, which says so next to the field; anything larger is refused (413) before it is read.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Text in one multipart field, or a whole urlencoded form: the longest field, a 5,000-character statement,
+    # is at most 20 kB.
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    # Fields in one multipart form: the editor with every box ticked, ten offices and sixty licenses sends ~550.
+    MAX_FORM_PARTS = 1000
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Keeps this directory's counters apart when several apps share one store.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -77,6 +89,24 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = int(os.environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 3600)))
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     PASSWORD_HASH_FAST = False  # tests only: argon2id with tiny cost parameters
+    # argon2id cost, measured with bench/password_hash.py: about 150 ms a check on one core of a 2-core
+    # machine. One lane, so that one check holds one core; hashes made with other values are redone
+    # at the next sign-in.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+    ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+    # At most this many argon2 computations at once on the machine (lock files shared by every worker
+    # process): half the cores, so that a flood of sign-ins leaves the other half to searches.
+    PASSWORD_CHECK_SLOTS = int(os.environ.get("PASSWORD_CHECK_SLOTS", str(max(1, (os.cpu_count() or 1) // 2))))
+    # How long a check waits for a slot before the person is asked to try again (HTTP 429). None by default: a
+    # sync worker that waits serves nobody else, and bench/sign_in_flood.py shows even 50 ms of waiting per
+    # login letting a flood hold both workers of a 2-worker server.
+    PASSWORD_CHECK_WAIT_SECONDS = float(os.environ.get("PASSWORD_CHECK_WAIT_SECONDS", "0"))
+    # Where the slot lock files live (default: password-checks/ in the instance folder).
+    PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "")
+    # Two-step sign-in: how long the code may take after the password, and the code form's rate limit.
+    TWO_FACTOR_SIGN_IN_SECONDS = int(os.environ.get("TWO_FACTOR_SIGN_IN_SECONDS", "300"))
+    RATELIMIT_TWO_FACTOR = os.environ.get("RATELIMIT_TWO_FACTOR", "10 per minute; 50 per hour")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per minute; 20 per hour")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute; 20 per hour")
@@ -93,7 +123,7 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     # Referrals: copies unanswered this many days expire (`flask expire-referrals`); patient fields are
-    # erased this many days after a referral closes (`flask purge`).
+    # erased this many days after a referral's last activity, whatever its state (`flask purge`).
     REFERRAL_EXPIRY_DAYS = int(os.environ.get("REFERRAL_EXPIRY_DAYS", "7"))
     REFERRAL_ERASE_AFTER_DAYS = int(os.environ.get("REFERRAL_ERASE_AFTER_DAYS", "180"))
 
@@ -106,6 +136,7 @@ class DevelopmentConfig(Config):
 
     DEBUG = True
     MAIL_TO_CONSOLE = True
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
 
 
 class TestingConfig(Config):
@@ -122,9 +153,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Deployed: secure cookies, secret key required from the environment."""
+    """Deployed (the default): secure cookies, a strong secret key required from the environment."""
 
+    DEBUG = False
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and for every path,
+    # so no subdomain or plain-HTTP page can set or overwrite the session. Without Secure it cannot be used.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     REMEMBER_COOKIE_SECURE = True
     MAIL_TO_CONSOLE = False
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -138,5 +173,8 @@ CONFIGS = {
 
 
 def config_from_env() -> type[Config]:
-    """Pick the configuration class named by APP_ENV (default: development)."""
-    return CONFIGS.get(os.environ.get("APP_ENV", "development"), DevelopmentConfig)
+    """Pick the configuration class named by APP_ENV: production unless development or testing is asked for."""
+    name = os.environ.get("APP_ENV", "production").strip().lower() or "production"
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV={name!r} is not one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

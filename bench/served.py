@@ -120,10 +120,15 @@ def ensure_wrk() -> str:
 
 
 def server_environment(database_url: str) -> dict[str, str]:
-    """The served app's environment: the production configuration on the named database, a fresh secret key."""
+    """The served app's environment: the production configuration on the named database, a fresh secret key,
+    and rate limits shared by the workers (RATELIMIT_STORAGE_URI, default the local Redis; production refuses
+    to start several workers with limits kept in each one's memory)."""
     env = {key: value for key, value in os.environ.items() if key not in _CLEARED}
     env.update(DATABASE_URL=database_url, APP_ENV="production", SECRET_KEY=secrets.token_urlsafe(32),
                GEOCODER="offline", PYTHONUNBUFFERED="1")  # offline: no request of the benchmark leaves the machine
+    env.setdefault("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    env["RATELIMIT_KEY_PREFIX"] = f"bench-{secrets.token_hex(6)}"
+    env["ACCESS_LOG"] = ""  # a line per request of the load would measure the log file too
     return env
 
 

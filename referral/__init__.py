@@ -3,16 +3,21 @@ import logging
 
 from flask import Flask, request
 
-from config import Config, config_from_env
+from config import Config, ProductionConfig, config_from_env
 
 from .extensions import csrf, db, limiter, migrate
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     """Build the Flask application for a configuration class (default: from APP_ENV)."""
+    config_class = config_class or config_from_env()
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
-    app.config.from_object(config_class or config_from_env())
+    app.config.from_object(config_class)
     app.config.update(overrides)
+    if issubclass(config_class, ProductionConfig):
+        from .settings_check import check_production_settings
+
+        check_production_settings(app.config)
     register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
@@ -65,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import api_bp
     from .web import guides_bp, main_bp, providers_bp, search_bp
     from .web.accounts import bp as accounts_bp
+    from .web.two_factor import bp as two_factor_bp
     from .web.checks import bp as checks_bp
     from .web.referrals import bp as referrals_bp
     from .web.admin import bp as admin_bp
@@ -75,8 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .web.export import bp as export_bp
     from .web.health import bp as health_bp
 
-    for blueprint in (main_bp, search_bp, providers_bp, guides_bp, api_bp, accounts_bp, checks_bp, referrals_bp,
-                      listings_bp, admin_bp, docs_bp, fhir_bp, hsds_bp, export_bp, health_bp):
+    for blueprint in (main_bp, search_bp, providers_bp, guides_bp, api_bp, accounts_bp, two_factor_bp, checks_bp,
+                      referrals_bp, listings_bp, admin_bp, docs_bp, fhir_bp, hsds_bp, export_bp, health_bp):
         app.register_blueprint(blueprint)
 
 
@@ -88,11 +94,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Per-request settings: read-only transactions for safe methods, privacy headers."""
+    """Per-request settings: the input boundary, read-only transactions for safe methods, privacy headers."""
     from flask_login import current_user
 
     from .database import is_read_only, read_only_transaction
     from .logging_setup import install_log_filters
+    from .web.input_boundary import install_input_boundary
+
+    install_input_boundary(app)
 
     @app.before_request
     def _mark_read_only():

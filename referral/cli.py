@@ -1,4 +1,9 @@
-"""Command-line operations: flask seed, and the others later issues add."""
+"""Command-line operations: flask seed, and the others later issues add.
+
+The batch commands (expire-referrals, send-reminders, send-outbox, purge) work one row at a time: a row that
+fails is undone and named on stderr by its kind and id, the others go on, and the command then exits with 1.
+"""
+import sys
 from pathlib import Path
 
 import click
@@ -6,6 +11,14 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .extensions import db
+
+
+def _end_with_failures(failures) -> None:
+    """Name each row that failed on stderr; exit with 1 if there was one (after the others were done)."""
+    for failure in failures:
+        click.echo(f"{failure}; the other rows went on.", err=True)
+    if failures:
+        sys.exit(1)
 
 
 def register(app: Flask) -> None:
@@ -54,7 +67,8 @@ def create_admin_command(email: str, password: str) -> None:
         db.session.rollback()
         raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"Admin account created: {user.email}")
+    click.echo(f"Admin account created: {user.email}. At the first log-in it sets up two-step sign-in; "
+               "the admin pages open after that.")
 
 
 @click.command("send-outbox")
@@ -71,6 +85,7 @@ def send_outbox_command(max_attempts: int | None) -> None:
         raise click.ClickException("No mail transport: set SMTP_HOST (and SMTP_*), or MAIL_TO_CONSOLE=1 for development.")
     report = deliver_outbox(transport, max_attempts=max_attempts or current_app.config["MAIL_MAX_ATTEMPTS"])
     click.echo(f"Outbox: {report.sent} sent, {report.failed} failed (will retry), {report.gave_up} given up")
+    _end_with_failures(report.errors)
 
 
 @click.command("send-reminders")
@@ -82,23 +97,26 @@ def send_reminders_command() -> None:
     from .services.availability import send_reminders
 
     config = current_app.config
-    sent = send_reminders(config["SECRET_KEY"], config["PUBLIC_BASE_URL"], config["AVAILABILITY_REMINDER_DAYS"],
-                          config["AVAILABILITY_STALE_DAYS"])
+    report = send_reminders(config["SECRET_KEY"], config["PUBLIC_BASE_URL"], config["AVAILABILITY_REMINDER_DAYS"],
+                            config["AVAILABILITY_STALE_DAYS"])
     db.session.commit()
-    click.echo(f"Availability reminders queued: {sent}")
+    click.echo(f"Availability reminders queued: {report.done}")
+    _end_with_failures(report.failures)
 
 
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Erase data past its retention period (inquiries after INQUIRY_RETENTION_DAYS, ...)."""
+    """Erase data past its retention period (inquiries after INQUIRY_RETENTION_DAYS, referrals' patient details
+    REFERRAL_ERASE_AFTER_DAYS after their last activity, ...)."""
     from flask import current_app
 
     from .services.retention import purge_expired
 
-    counts = purge_expired(current_app.config)
+    reports = purge_expired(current_app.config)
     db.session.commit()
-    click.echo("Purged: " + (", ".join(f"{name} {count}" for name, count in counts.items()) or "nothing to do"))
+    click.echo("Purged: " + (", ".join(f"{name} {report.done}" for name, report in reports.items()) or "nothing to do"))
+    _end_with_failures([failure for report in reports.values() for failure in report.failures])
 
 
 @click.command("expire-referrals")
@@ -107,9 +125,10 @@ def expire_referrals_command() -> None:
     """Expire referral copies unanswered for REFERRAL_EXPIRY_DAYS and email their referrers (meant for a daily cron)."""
     from .services.referrals import expire_overdue
 
-    count = expire_overdue()
+    report = expire_overdue()
     db.session.commit()
-    click.echo(f"Referrals: {count} expired")
+    click.echo(f"Referrals: {report.done} expired")
+    _end_with_failures(report.failures)
 
 
 @click.command("import-nppes")
@@ -168,6 +187,8 @@ def import_nppes_command(path: Path, dry_run: bool, batch_size: int, report_path
     if stats.truncated_at is not None:
         click.echo(f"The file is truncated: it ends mid-row at {stats.unit} {stats.truncated_at:,}. "
                    "Every whole row before it was imported.", err=True)
+    for note in stats.notes:
+        click.echo(note, err=True)
     click.echo(summary_line(stats, dry_run=dry_run))
     if not dry_run and (stats.written.added or stats.written.updated):
         from .database import refresh_planner_statistics

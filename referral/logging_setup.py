@@ -1,19 +1,28 @@
-"""Logging that keeps what people search for out of the logs."""
+"""Logging that keeps what people search for, and the secrets in emailed links, out of the logs."""
 import logging
 import re
 
 QUERY_STRING = re.compile(r"\?[^\s\"]*")
+# A signed token (itsdangerous: payload.timestamp.signature, base64url) as a path segment: the links in
+# confirmation, password-reset and availability emails. Whoever reads it from a log could use the link.
+SIGNED_TOKEN = re.compile(r"(?<=/)[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]{16,}(?=[/?\s\"]|$)")
+REDACTED = "…"
+
+
+def redact_request_target(text: str) -> str:
+    """`text` with query strings and signed tokens in paths replaced by an ellipsis."""
+    return SIGNED_TOKEN.sub(REDACTED, QUERY_STRING.sub("?" + REDACTED, text))
 
 
 class DropQueryStrings(logging.Filter):
-    """Remove query strings from request log lines: a search can say where someone lives."""
+    """Remove query strings and link tokens from request log lines: a search can say where someone lives."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drop it."""
         if isinstance(record.args, tuple):
-            record.args = tuple(QUERY_STRING.sub("?…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact_request_target(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.msg, str):
-            record.msg = QUERY_STRING.sub("?…", record.msg)
+            record.msg = redact_request_target(record.msg)
         return True
 
 

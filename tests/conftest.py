@@ -7,6 +7,8 @@ push an app context only around direct service calls and set-up (the `app_ctx` f
 """
 import atexit
 import os
+import shutil
+import tempfile
 import weakref
 from contextlib import contextmanager
 from datetime import timedelta
@@ -29,6 +31,8 @@ POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://
 POSTGRES_SCHEMA = f"test_run_{os.getpid()}"
 POSTGRES_URL = f"{POSTGRES_SERVER_URL}{'&' if '?' in POSTGRES_SERVER_URL else '?'}options=-csearch_path%3D{POSTGRES_SCHEMA}"
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
 _postgres_state: dict = {}
 
 
@@ -64,6 +68,19 @@ def skip_without_postgres() -> None:
         pytest.skip(reason)
 
 
+def skip_without_redis() -> None:
+    """Skip the test (fail it where REQUIRE_REDIS=1) when Redis does not answer."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as error:  # unreachable or refused: skip, unless Redis is required
+        reason = f"Redis not reachable at {REDIS_URL}: {error.__class__.__name__}"
+        if REQUIRE_REDIS:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
 class LifecycleClient(FlaskClient):
     """The test client, refusing to run a request inside an app context the test still holds.
 
@@ -84,8 +101,14 @@ class LifecycleClient(FlaskClient):
 _limiter_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+# Password-check slot lock files of this test process: no other run on the machine shares its slots.
+PASSWORD_CHECK_LOCK_DIR = tempfile.mkdtemp(prefix="password-checks-")
+atexit.register(shutil.rmtree, PASSWORD_CHECK_LOCK_DIR, ignore_errors=True)
+
+
 def build_test_app(url: str, **overrides):
     """A testing app on `url` with the schema and reference lists in place, committed."""
+    overrides.setdefault("PASSWORD_CHECK_LOCK_DIR", PASSWORD_CHECK_LOCK_DIR)
     application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **overrides)
     application.test_client_class = LifecycleClient
     _limiter_states[application] = dict(vars(limiter))
@@ -294,15 +317,20 @@ DEFAULT_TEST_PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def make_user(app):
-    """Factory: make_user(role="provider", email=None, password=..., confirmed=True) -> a committed User."""
+    """Factory: make_user(role="provider", email=None, password=..., confirmed=True, two_factor=None) -> a committed
+    User. Admins have two-step sign-in on unless two_factor=False; `test_totp_secret` holds its secret."""
+    import pyotp
+
     from referral.models import User
     from referral.services.accounts import hash_password
 
     counter = {"n": 0}
 
     def factory(role: str = "provider", email: str | None = None, password: str = DEFAULT_TEST_PASSWORD,
-                confirmed: bool = True, **overrides) -> User:
+                confirmed: bool = True, two_factor: bool | None = None, **overrides) -> User:
         counter["n"] += 1
+        if role == "admin" if two_factor is None else two_factor:
+            overrides.update(totp_secret=pyotp.random_base32(), totp_confirmed_at=utcnow())
         with set_up(app) as ends:
             user = User(
                 email=(email or f"{role}{counter['n']}@example.org").lower(),
@@ -318,6 +346,7 @@ def make_user(app):
             if ends:
                 loaded(user)
         user.test_password = password  # plain attribute, not a column: lets login() sign in as this user
+        user.test_totp_secret = overrides.get("totp_secret")  # likewise, for the code step
         return user
 
     return factory
@@ -325,7 +354,9 @@ def make_user(app):
 
 @pytest.fixture
 def login():
-    """login(client, user, password=None): sign the client in through the /login form; returns the response."""
+    """login(client, user, password=None): sign the client in through the /login form, and the code form when
+    the account has two-step sign-in (a fresh code of `user.test_totp_secret`); returns the last response."""
+    from two_factor_codes import fresh_code
 
     def sign_in(client, user, password: str | None = None):
         response = client.post("/login", data={
@@ -333,6 +364,9 @@ def login():
             "password": password or getattr(user, "test_password", DEFAULT_TEST_PASSWORD),
         })
         assert response.status_code == 302, f"login as {user.email} failed with status {response.status_code}"
+        if response.location.endswith("/login/code"):
+            response = client.post("/login/code", data={"code": fresh_code(user.test_totp_secret)})
+            assert response.status_code == 302, f"the code of {user.email} was refused ({response.status_code})"
         return response
 
     return sign_in

@@ -24,21 +24,21 @@ def sample_rows() -> tuple[list[str], list[list[str]]]:
         return header, list(reader)
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    """Write rows the way CMS does: every value quoted."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    """Write rows the way CMS does: every value quoted (and in UTF-8, unless told otherwise)."""
+    with open(path, "w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
     return path
 
 
-def edited_sample(path: Path, edit) -> Path:
+def edited_sample(path: Path, edit, encoding: str = "utf-8") -> Path:
     """A copy of the sample CSV with edit(header_index, rows) applied to its rows."""
     header, rows = sample_rows()
     index = {name: i for i, name in enumerate(header)}
     edit(index, rows)
-    return write_csv(path, header, rows)
+    return write_csv(path, header, rows, encoding)
 
 
 def row_of(rows: list[list[str]], npi: str) -> list[str]:

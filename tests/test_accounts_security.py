@@ -1,10 +1,9 @@
 """Accounts security: CSRF with protection on, rate limits (memory and Redis), role checks, the create-admin command."""
-import os
 import random
 import re
 
 import pytest
-from conftest import LifecycleClient, build_test_app
+from conftest import REDIS_URL, LifecycleClient, build_test_app, skip_without_redis
 from sqlalchemy import select
 
 from config import TestingConfig
@@ -13,8 +12,6 @@ from referral.extensions import db
 from referral.models import User
 from referral.web.auth import role_required
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
 PASSWORD = "correct horse battery"
 
 
@@ -123,20 +120,8 @@ def test_login_register_and_reset_are_rate_limited(make_app):
     assert client.post("/reset", data={"email": "a@example.org"}).status_code == 429
 
 
-def _redis_or_skip() -> None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as error:  # unreachable or refused: skip, unless Redis is required
-        reason = f"Redis not reachable at {REDIS_URL}: {error.__class__.__name__}"
-        if REQUIRE_REDIS:
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 def test_rate_limit_is_shared_through_redis(make_app):
-    _redis_or_skip()
+    skip_without_redis()
     settings = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_LOGIN="3 per minute")
     address = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"  # this test's own counter
     first = make_app(**settings)
@@ -184,5 +169,7 @@ def test_create_admin_command(app, runner, client):
     again = runner.invoke(args=["create-admin", "boss@example.org", "--password", "another long password"])
     assert again.exit_code != 0 and "already exists" in again.output
 
-    assert client.post("/login", data={"email": "boss@example.org", "password": PASSWORD}).status_code == 302
-    assert 'href="/admin"' in client.get("/").get_data(as_text=True)
+    # The new admin signs in, and is sent to set up two-step sign-in before any admin page opens.
+    signed_in = client.post("/login", data={"email": "boss@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.location.endswith("/account/two-factor")
+    assert client.get("/admin/reviews").location.endswith("/account/two-factor")

@@ -94,7 +94,7 @@ def suggestion_searches(html: str) -> list[dict[str, list[str]]]:
 
 @pytest.mark.parametrize("instrument", [PHQ9, GAD7])
 def test_questionnaire_page(client, instrument):
-    response = client.get(f"/check/{instrument.slug}")
+    response = client.get(f"/check/{instrument.slug}/questions")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
@@ -113,7 +113,19 @@ def test_questionnaire_page(client, instrument):
     assert "educational grant from Pfizer" in text and "No permission required to reproduce" in text
     assert ("Kroenke K, Spitzer RL, Williams JBW. The PHQ-9" in text) is (instrument is PHQ9)
     assert ("Spitzer RL, Kroenke K, Williams JBW, Löwe B. A brief measure" in text) is (instrument is GAD7)
-    assert '<form class="check-form" method="post"' in html
+    assert f'<form class="check-form" method="post" action="/check/{instrument.slug}"' in html
+
+
+@pytest.mark.parametrize("instrument", [PHQ9, GAD7])
+def test_introduction_page_leads_to_the_questions(client, instrument):
+    response = client.get(f"/check/{instrument.slug}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    page = parse(html)
+    assert f"/check/{instrument.slug}/questions" in page.links and not page.forms and not page.fieldsets
+    text = text_of(html)
+    assert instrument.title in text and "screening, not a diagnosis" in text and "nothing is stored" in text
 
 
 def test_index_and_unknown_check(client):

@@ -1,4 +1,4 @@
-"""Patient inquiries: the profile's contact form, the owner's email and dashboard, rate limits, the purge."""
+"""Patient inquiries: the contact page a profile links to, the owner's email and dashboard, rate limits, the purge."""
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -27,7 +27,7 @@ def test_unowned_listing_shows_its_phone_instead_of_the_form(app, client, make_p
     html = client.get(f"/providers/{provider.id}").get_data(as_text=True)
     assert "Call them at" in html and "(212) 555-0142" in html
     assert 'name="message"' not in html
-    assert client.post(f"/providers/{provider.id}/inquiry", data=GOOD).status_code == 404
+    assert client.post(f"/providers/{provider.id}/contact", data=GOOD).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0
 
@@ -35,11 +35,11 @@ def test_unowned_listing_shows_its_phone_instead_of_the_form(app, client, make_p
 def test_inquiry_is_stored_and_owner_told_without_content(app, client, make_user, make_provider, login, caplog):
     owner = make_user(email="dr.owner@example.org")
     provider = owned(make_provider, owner)
-    html = client.get(f"/providers/{provider.id}").get_data(as_text=True)
+    html = client.get(f"/providers/{provider.id}/contact").get_data(as_text=True)
     assert 'name="message"' in html and "dr.owner@example.org" not in html
 
     with caplog.at_level(logging.DEBUG):
-        response = client.post(f"/providers/{provider.id}/inquiry", data=GOOD)
+        response = client.post(f"/providers/{provider.id}/contact", data=GOOD)
     assert response.status_code == 302
     assert "Your message was sent" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert GOOD["message"] not in caplog.text and GOOD["email"] not in caplog.text
@@ -62,14 +62,14 @@ def test_inquiry_is_stored_and_owner_told_without_content(app, client, make_user
 def test_invalid_inquiry_shows_errors_and_keeps_what_was_typed(app, client, make_user, make_provider):
     provider = owned(make_provider, make_user())
     data = {**GOOD, "email": "", "phone": "", "consent": ""}
-    response = client.post(f"/providers/{provider.id}/inquiry", data=data)
+    response = client.post(f"/providers/{provider.id}/contact", data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Give an email address or a phone number" in html and "Tick the box" in html
     assert GOOD["message"] in html and 'value="Sam"' in html
     phone_only = {**GOOD, "email": "", "phone": "208 555 0101", "preferred_contact": "email"}
     assert "choose to be contacted by phone" in client.post(
-        f"/providers/{provider.id}/inquiry", data=phone_only).get_data(as_text=True)
+        f"/providers/{provider.id}/contact", data=phone_only).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -77,7 +77,7 @@ def test_invalid_inquiry_shows_errors_and_keeps_what_was_typed(app, client, make
 
 def test_honeypot_pretends_success_and_stores_nothing(app, client, make_user, make_provider):
     provider = owned(make_provider, make_user())
-    response = client.post(f"/providers/{provider.id}/inquiry", data={**GOOD, "website": "http://spam.example"})
+    response = client.post(f"/providers/{provider.id}/contact", data={**GOOD, "website": "http://spam.example"})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0
@@ -115,10 +115,10 @@ def test_inquiries_are_rate_limited_per_client():
         db.session.commit()
         provider_id = provider.id
     client = application.test_client()
-    statuses = [client.post(f"/providers/{provider_id}/inquiry", data=GOOD).status_code for _ in range(3)]
+    statuses = [client.post(f"/providers/{provider_id}/contact", data=GOOD).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
     other = application.test_client()
-    assert other.post(f"/providers/{provider_id}/inquiry", data=GOOD,
+    assert other.post(f"/providers/{provider_id}/contact", data=GOOD,
                       environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
     with application.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 3

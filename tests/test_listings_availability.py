@@ -65,8 +65,9 @@ def test_send_reminders_once_per_period_and_link_confirms(app, client, runner, m
     path = link[link.index("/availability/"):]
 
     with time_machine.travel(START + timedelta(days=40), tick=False):
-        page = client.get(path)  # no login needed: the signed link is enough
-        assert page.status_code == 200 and "Availability confirmed" in page.get_data(as_text=True)
+        page = client.get(path)  # no login needed: the signed link is enough, and a button confirms
+        assert page.status_code == 200 and "Confirm availability" in page.get_data(as_text=True)
+        assert client.post(path).status_code == 200
     with app.app_context():
         assert db.session.get(Provider, provider.id).availability_confirmed_at == START + timedelta(days=40)
     with time_machine.travel(START + timedelta(days=65), tick=False):
@@ -86,9 +87,12 @@ def test_confirm_link_expires_and_rejects_tampering(app, client, make_user, make
     with time_machine.travel(START, tick=False):
         token = confirmation_token(app.config["SECRET_KEY"], provider)
     with time_machine.travel(START + timedelta(days=app.config["AVAILABILITY_CONFIRM_LINK_DAYS"] + 1), tick=False):
-        expired = client.get(f"/availability/confirm/{token}")
-    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
-    assert client.get(f"/availability/confirm/{token[:-2]}xx").status_code == 400
+        for method in ("GET", "POST"):
+            expired = client.open(f"/availability/confirm/{token}", method=method)
+            assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    for method in ("GET", "POST"):
+        tampered = client.open(f"/availability/confirm/{token[:-2]}xx", method=method)
+        assert tampered.status_code == 400 and "This link does not work" in tampered.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Provider, provider.id).availability_confirmed_at == START
 
@@ -103,6 +107,53 @@ def test_confirm_link_stops_working_when_the_owner_changes(app, client, make_use
         db.session.get(Provider, provider.id).owner_id = new_owner.id
         db.session.commit()
     assert client.get(f"/availability/confirm/{token}").status_code == 400
+    assert client.post(f"/availability/confirm/{token}").status_code == 400
+
+
+def confirmed_at(app, provider_id: int):
+    with app.app_context():
+        return db.session.get(Provider, provider_id).availability_confirmed_at
+
+
+def test_the_emailed_link_confirms_only_when_its_button_is_pressed(app, client, make_user, make_provider):
+    """Mail scanners open links (GET, HEAD): opening one changes nothing; the page's button (a POST) confirms."""
+    from referral.services.availability import confirmation_token
+
+    provider = owned(make_provider, make_user())
+    with time_machine.travel(START + timedelta(days=35), tick=False):
+        path = f"/availability/confirm/{confirmation_token(app.config['SECRET_KEY'], provider)}"
+        page = client.get(path)
+        assert client.head(path).status_code == 200
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Brightwater" in html and page.headers["Cache-Control"] == "no-store"
+    assert re.search(r'<form method="post" action="%s"' % re.escape(path), html)
+    assert confirmed_at(app, provider.id) == START
+
+    with time_machine.travel(START + timedelta(days=36), tick=False):
+        done = client.post(path)
+    assert done.status_code == 200 and "Availability confirmed" in done.get_data(as_text=True)
+    assert confirmed_at(app, provider.id) == START + timedelta(days=36)
+    with time_machine.travel(START + timedelta(days=37), tick=False):
+        again = client.post(path)  # pressed twice, or the request replayed: confirmed as of now, nothing else
+    assert again.status_code == 200 and "Availability confirmed" in again.get_data(as_text=True)
+    assert confirmed_at(app, provider.id) == START + timedelta(days=37)
+    with app.app_context():
+        assert db.session.get(Provider, provider.id).listing_status == "verified"
+
+
+def test_the_confirm_button_needs_the_pages_token(app, client, make_user, make_provider):
+    """With CSRF on, a POST without the page's token (another site's form) confirms nothing and offers the button."""
+    from referral.services.availability import confirmation_token
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    provider = owned(make_provider, make_user())
+    path = f"/availability/confirm/{confirmation_token(app.config['SECRET_KEY'], provider)}"
+    forged = client.post(path)
+    assert forged.status_code == 400 and "press the button again" in forged.get_data(as_text=True)
+    assert confirmed_at(app, provider.id) == START
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert client.post(path, data={"csrf_token": token.group(1)}).status_code == 200
+    assert confirmed_at(app, provider.id) > START
 
 
 def test_long_unconfirmed_sorts_after_confirmed_at_equal_distance(app, client, make_user, make_provider):

@@ -239,6 +239,19 @@ def test_api_patch_updates_and_refuses_stale_versions(app, client, make_user, ma
     assert reload(app, provider.id).fee_min == 80
 
 
+@pytest.mark.parametrize("offices", [[{"address1": ["12 Elm St"], "city": "Boise", "state": "ID", "zip": "83702"}],
+                                     [["12 Elm St"]], "12 Elm St", [{"zip": {"code": "83702"}}]])
+def test_a_malformed_edit_at_a_stale_version_is_a_400_not_a_conflict(app, client, make_user, make_provider, login,
+                                                                    offices):
+    owner = make_user()
+    provider = owned(make_provider, owner)
+    login(client, owner)
+    version = client.get(f"/api/v1/listings/{provider.id}").get_json()["version"]
+    assert client.patch(f"/api/v1/listings/{provider.id}", json={"version": version, "fee_min": 80}).status_code == 200
+    answer = client.patch(f"/api/v1/listings/{provider.id}", json={"version": version, "offices": offices})
+    assert answer.status_code == 400 and answer.get_json()["error"]["parameter"].startswith("offices")
+
+
 @pytest.mark.parametrize("kwargs, status, parameter", [
     ({"data": "version=1", "content_type": "application/x-www-form-urlencoded"}, 415, None),
     ({"json": {"fee_min": 10}}, 400, "version"),

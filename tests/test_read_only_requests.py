@@ -12,7 +12,7 @@ from sqlalchemy import event
 from config import DevelopmentConfig
 from conftest import build_test_app
 from referral import create_app
-from referral.database import WriteInReadOnlyTransaction
+from referral.database import WriteInReadOnlyTransaction, takes_write_transaction
 from referral.extensions import db
 from referral.models import Provider, User, utcnow
 from referral.services.availability import confirmation_token
@@ -55,6 +55,25 @@ def test_a_search_reads_in_a_deferred_transaction(file_app):
 
 
 def test_a_get_view_marked_as_writing_takes_the_write_lock_and_writes(file_app):
+    fresh = build_test_app(file_app.config["SQLALCHEMY_DATABASE_URI"])
+
+    @fresh.get("/test-writes-on-get")
+    @takes_write_transaction
+    def writes():
+        db.session.add(User(email="first-look@example.org", password_hash="x", role="provider", display_name="F",
+                            session_version=1))
+        db.session.commit()
+        return "written"
+
+    statements, response = begins(fresh, lambda: fresh.test_client().get("/test-writes-on-get"))
+    assert response.status_code == 200
+    assert "BEGIN IMMEDIATE" in statements
+    with fresh.app_context():
+        assert db.session.query(User).filter_by(email="first-look@example.org").count() == 1
+        db.engine.dispose()
+
+
+def test_the_emailed_confirmation_link_reads_on_get_and_writes_on_post(file_app):
     with file_app.app_context():
         owner = User(email="owner@example.org", password_hash="x", role="provider", display_name="Owner",
                      email_confirmed_at=utcnow(), session_version=1)
@@ -65,7 +84,10 @@ def test_a_get_view_marked_as_writing_takes_the_write_lock_and_writes(file_app):
         db.session.add(provider)
         db.session.commit()
         token, provider_id = confirmation_token(file_app.config["SECRET_KEY"], provider), provider.id
-    statements, response = begins(file_app, lambda: file_app.test_client().get(f"/availability/confirm/{token}"))
+    client = file_app.test_client()
+    statements, response = begins(file_app, lambda: client.get(f"/availability/confirm/{token}"))
+    assert response.status_code == 200 and set(statements) == {"BEGIN"}
+    statements, response = begins(file_app, lambda: client.post(f"/availability/confirm/{token}"))
     assert response.status_code == 200
     assert "BEGIN IMMEDIATE" in statements
     with file_app.app_context():

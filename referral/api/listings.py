@@ -7,6 +7,8 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from ..extensions import db
+from ..models import Provider
+from ..services.column_ranges import fits_column
 from ..services.listings import EDITABLE_FIELDS, StaleEdit, get_listing_for_edit, listing_values, update_listing
 from . import api_bp
 from .errors import error_response
@@ -43,6 +45,9 @@ def change_listing(provider_id: int):
     if "version" not in body:
         return error_response(400, "version is required: the version you read the listing at", "version")
     version = body.pop("version")
+    if isinstance(version, int) and not isinstance(version, bool) and not fits_column(version, Provider.version_id):
+        return error_response(400, "version is not one this listing can have: send the version you read it at",
+                              "version")
     body.pop("id", None)
     body.pop("listing_status", None)
     if request.method == "PUT":

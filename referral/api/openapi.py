@@ -7,11 +7,29 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template
 
+from ..web.input_boundary import MAX_JSON_DEPTH, MAX_JSON_INTEGER
 from . import api_bp
 from .openapi_parts import COMMON_SCHEMAS, PARTS, TAG_DESCRIPTIONS
+from .openapi_parts.common import FHIR_JSON, JSON, error
 
 docs_bp = Blueprint("api_docs", __name__)
+# gunicorn.conf.py's limit_request_line.
+REQUEST_LINE_LIMIT = 8190
 METHODS = ("get", "put", "post", "patch", "delete")
+REFUSED_INPUT = (f"Input no field may hold is refused with 400 naming the parameter: text with a control character "
+                 f"other than tab, line feed or carriage return, or invalid Unicode; JSON nested deeper than "
+                 f"{MAX_JSON_DEPTH} levels or holding an integer beyond ±{MAX_JSON_INTEGER}.")
+
+
+def _add_boundary_responses(route: str, operation: dict) -> None:
+    """The refusals of the input boundary (web/input_boundary.py), which any operation may answer."""
+    media_type = FHIR_JSON if route.startswith("/fhir") else JSON
+    operation["responses"].setdefault("400", error(REFUSED_INPUT, media_type))
+    if "requestBody" in operation:
+        operation["responses"].setdefault("413", error("The body is larger than the server takes.", media_type))
+    operation["responses"].setdefault("414", {
+        "description": f"The request line is longer than the server reads ({REQUEST_LINE_LIMIT} bytes; gunicorn answers "
+                       "with a short HTML page).", "content": {"text/html": {"schema": {"type": "string"}}}})
 
 
 def build_document() -> dict:
@@ -32,6 +50,10 @@ def build_document() -> dict:
             schemas[name] = copy.deepcopy(schema)
         if part.TAG not in (tag["name"] for tag in tags):
             tags.append({"name": part.TAG, "description": TAG_DESCRIPTIONS.get(part.TAG, "")})
+    for route, item in paths.items():
+        for method in METHODS:
+            if method in item:
+                _add_boundary_responses(route, item[method])
     return {
         "openapi": "3.1.0",
         "info": {
@@ -41,7 +63,7 @@ def build_document() -> dict:
             "description": "Read-only JSON, CSV, FHIR R4 and Open Referral HSDS interfaces to the public directory; "
                            "listing and referral operations for signed-in users. Errors answer "
                            "{\"error\": {\"parameter\", \"message\"}} (FHIR: an OperationOutcome). "
-                           "A query parameter with an empty value counts as not given.",
+                           "A query parameter with an empty value counts as not given. " + REFUSED_INPUT,
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
         "servers": [{"url": "/"}],

@@ -29,6 +29,12 @@ def _unauthorized():
     return error_response(401, "Log in to use the referrals API.")
 
 
+@api_bp.errorhandler(service.PatientDetailsFound)
+def _patient_details_found(error: service.PatientDetailsFound):
+    """400 naming the field and the kinds of patient detail found in it (never the text itself)."""
+    return error_response(400, error.message, error.parameter, errors=error.errors, kinds=error.kinds)
+
+
 def _json_body() -> dict:
     # A JSON body only: a cross-site HTML form cannot send one, which keeps session-authenticated POSTs safe.
     body = request.get_json(silent=True) if request.is_json else None

@@ -24,7 +24,8 @@ from .resources import capability_statement, location, operation_outcome, practi
 from .search import SEARCH_PARAMETERS, parse_fhir_search, parse_id
 
 FHIR_JSON = "application/fhir+json"
-ISSUE_CODES = {400: "invalid", 404: "not-found", 405: "not-supported", 406: "not-supported", 429: "throttled"}
+ISSUE_CODES = {400: "invalid", 404: "not-found", 405: "not-supported", 406: "not-supported", 413: "too-long",
+               429: "throttled"}
 
 csrf.exempt(fhir_bp)
 
@@ -54,9 +55,11 @@ def _not_found(error: NotFound):
 
 @fhir_bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    """An HTTP error in this interface's own format."""
+    """An HTTP error in this interface's own format (naming the parameter the input boundary refused)."""
     status = error.code or 500
-    response = fhir_response(operation_outcome(ISSUE_CODES.get(status, "exception"), error.description or error.name), status)
+    outcome = operation_outcome(ISSUE_CODES.get(status, "exception"), error.description or error.name,
+                                getattr(error, "parameter", None))
+    response = fhir_response(outcome, status)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

@@ -55,8 +55,8 @@ def _not_found(error: NotFound):
 
 @hsds_bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    """An HTTP error in this interface's own format."""
-    response, status = _error(error.code or 500, error.description or error.name)
+    """An HTTP error in this interface's own format (naming the parameter the input boundary refused)."""
+    response, status = _error(error.code or 500, error.description or error.name, getattr(error, "parameter", None))
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response, status

@@ -47,11 +47,12 @@ from .referral import (
     ReferrerProfile,
 )
 from .types import UTCDateTime, utcnow
-from .user import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, ROLES, User
+from .user import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, ROLES, RecoveryCode, User
 from .listing import (  # provider self-service: reviews, audit log, photos, inquiries, reminders
     CONTACT_EMAIL,
     CONTACT_PHONE,
     REVIEW_APPROVED,
+    REVIEW_CHANGE,
     REVIEW_CLAIM,
     REVIEW_NEW,
     REVIEW_PENDING,

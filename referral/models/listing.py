@@ -11,6 +11,7 @@ from .user import User
 
 REVIEW_NEW = "new"  # a listing the provider created
 REVIEW_CLAIM = "claim"  # an existing (demo or registry) listing the provider claims by NPI
+REVIEW_CHANGE = "change"  # a verified listing whose owner changed who it says it is (name, credentials, type)
 REVIEW_PENDING = "pending"
 REVIEW_APPROVED = "approved"
 REVIEW_REJECTED = "rejected"
@@ -20,7 +21,7 @@ CONTACT_PHONE = "phone"
 
 
 class ListingReview(db.Model):
-    """A request that an admin approves or rejects: a new listing, or a claim on an existing one."""
+    """A request that an admin approves or rejects: a new listing, a claim on an existing one, or a changed identity."""
 
     __tablename__ = "listing_reviews"
     __table_args__ = (Index("ix_listing_reviews_status_created", "status", "created_at"),)

@@ -60,7 +60,7 @@ referral_concerns = Table(
 
 
 class Referral(db.Model):
-    """The referrer's case. Patient fields are erased some time after it closes; the timeline stays."""
+    """The referrer's case. Patient fields are erased some time after its last activity; the timeline stays."""
 
     __tablename__ = "referrals"
 

@@ -4,7 +4,8 @@ Known and unknown email addresses get the same answer and the same shape of work
 verifies one argon2 hash (a dummy one for an unknown address), registration always hashes the
 password and writes one outbox row (to the existing owner when the address is taken), and a reset
 request does one lookup and queues mail only for a real account; mail is sent later by the outbox,
-never while the person waits.
+never while the person waits. Every argon2 computation holds a password-check slot
+(services/password_slots.py), so a flood of them cannot take every core.
 """
 import hashlib
 import hmac
@@ -17,14 +18,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from zxcvbn import zxcvbn
 
 from ..extensions import db
 from ..models import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, User, utcnow
 from .errors import Conflict, NotFound, ValidationFailed
 from .mail import queue_email
+from .password_slots import password_check_slot
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 copes with more; this only bounds the work one request can cause
+# zxcvbn's scale runs 0-4; 3 means "safely unguessable" (at least 10^8 guesses), which with argon2's cost
+# puts an offline attack on one hash out of reach, while leaving room for passphrases people remember.
+MIN_PASSWORD_SCORE = 3
+_STRENGTH_CHARACTERS = 72  # zxcvbn refuses longer input; characters after these only add strength
+# Words anyone would try first against an account here.
+_SITE_WORDS = ("open therapy directory", "opentherapydirectory", "therapy", "therapist", "directory")
 SELF_SERVICE_ROLES = (ROLE_PROVIDER, ROLE_REFERRER)
 ROLE_NAMES = {ROLE_PROVIDER: "provider", ROLE_REFERRER: "referring clinician", ROLE_ADMIN: "administrator"}
 
@@ -34,6 +43,7 @@ CONFIRM_PATH = "/confirm/"
 RESET_PATH = "/reset/"
 
 WRONG_LOGIN = "That email and password do not match an account."
+WRONG_PASSWORD = "That is not your current password."
 BAD_LINK = "This link is not valid. It may have expired or been used already; ask for a new one."
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,43 +51,60 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # --- password hashing -------------------------------------------------------------------------
 
-@lru_cache(maxsize=2)
-def _hasher_for(fast: bool) -> PasswordHasher:
-    if fast:
-        # Tests only (PASSWORD_HASH_FAST): still argon2id, with tiny cost parameters.
-        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    return PasswordHasher()
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
 
 def _hasher() -> PasswordHasher:
-    return _hasher_for(bool(current_app.config.get("PASSWORD_HASH_FAST")))
+    config = current_app.config
+    if config.get("PASSWORD_HASH_FAST"):
+        # Tests only: still argon2id, with tiny cost parameters.
+        return _hasher_for(1, 8, 1)
+    return _hasher_for(int(config["ARGON2_TIME_COST"]), int(config["ARGON2_MEMORY_KIB"]),
+                       int(config["ARGON2_PARALLELISM"]))
 
 
-@lru_cache(maxsize=2)
-def _dummy_hash_for(fast: bool) -> str:
-    return _hasher_for(fast).hash("not a password anyone has: timing equaliser")
+@lru_cache(maxsize=4)
+def _dummy_hash_for(hasher: PasswordHasher) -> str:
+    return hasher.hash("not a password anyone has: timing equaliser")
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of a password."""
-    return _hasher().hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """Whether the password matches the stored argon2 hash."""
+def _matches(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash; the caller holds a password-check slot."""
     try:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _burn_verify(password: str) -> None:
-    """Verify against a dummy hash, so an unknown address costs what a known one does."""
-    verify_password(_dummy_hash_for(bool(current_app.config.get("PASSWORD_HASH_FAST"))), password)
+def hash_password(password: str, field: str = "password") -> str:
+    """An argon2id hash of a password (PasswordChecksBusy, naming `field`, when no slot is free)."""
+    with password_check_slot(field):
+        return _hasher().hash(password)
 
 
-def _set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+def verify_password(password_hash: str, password: str, field: str = "password") -> bool:
+    """Whether the password matches the stored hash (PasswordChecksBusy, naming `field`, when no slot is free)."""
+    with password_check_slot(field):
+        return _matches(password_hash, password)
+
+
+def _end_read_before_password_check() -> None:
+    """End the request's transaction before a slow password check, so that it holds no database lock meanwhile
+    (a POST's transaction on SQLite holds the write lock). Nothing has been changed at that point."""
+    db.session.commit()
+
+
+def password_matches(user: User, password: str | None, field: str = "password") -> bool:
+    """Whether `password` is the user's current one, checked outside any database transaction and in a slot."""
+    stored_hash = user.password_hash
+    _end_read_before_password_check()
+    return verify_password(stored_hash, password or "", field)
+
+
+def _set_password(user: User, password: str, field: str = "password") -> None:
+    user.password_hash = hash_password(password, field)
     user.session_version = (user.session_version or 1) + 1
 
 
@@ -97,13 +124,57 @@ def _check_email(email: str, field: str = "email") -> str:
     return email
 
 
-def check_new_password(password: str | None, field: str = "password") -> str:
-    """Refuse passwords that are too short or absurdly long; return the password."""
+def _own_details(email: str, display_name: str) -> list[str]:
+    """The email address, its two parts and the name, whole and word by word, lower-cased: what others know."""
+    email = normalize_email(email)
+    local_part, _, domain = email.partition("@")
+    name = (display_name or "").strip().lower()
+    details = [email, local_part, re.sub(r"[\W_]+", "", local_part), domain, name, re.sub(r"[\W_]+", "", name)]
+    domain_labels = domain.split(".")[:-1]  # a top-level domain (".org") says nothing about the person
+    details += re.split(r"[\W_]+", local_part) + domain_labels + re.split(r"[\W_]+", name)
+    return [detail for detail in dict.fromkeys(details) if len(detail) >= 3]
+
+
+def _without_details(password: str, details: list[str]) -> str:
+    """The password, lower-cased, with every occurrence of the account's own details taken out."""
+    rest = password.lower()
+    for detail in sorted(details, key=len, reverse=True):
+        rest = rest.replace(detail, " ")
+    return " ".join(rest.split())
+
+
+def _weak_password_message(result: dict, uses_own_details: bool) -> str:
+    """Why a password was refused, in zxcvbn's words where it has them, and what to do instead."""
+    feedback = result.get("feedback") or {}
+    own = "It is built from your email address or name, which others can find out." if uses_own_details else ""
+    advice = next(iter(feedback.get("suggestions") or []), "") or "Add another word or two. Uncommon words are better."
+    return " ".join(part for part in ("This password would be easy to guess.", own, feedback.get("warning"), advice)
+                    if part)
+
+
+def check_new_password(password: str | None, field: str = "password", *, email: str = "",
+                       display_name: str = "") -> str:
+    """Refuse a password that is too short, absurdly long, or easy to guess for someone who knows the
+    account's email address and name (zxcvbn score below MIN_PASSWORD_SCORE); return the password."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed({field: f"Use at least {MIN_PASSWORD_LENGTH} characters."})
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed({field: f"Use at most {MAX_PASSWORD_LENGTH} characters."})
+    details = _own_details(email, display_name)
+    inputs = details + list(_SITE_WORDS)
+    judged = password[:_STRENGTH_CHARACTERS]
+    result = zxcvbn(judged, user_inputs=inputs)
+    uses_own_details = any(match.get("dictionary_name") == "user_inputs" and match.get("matched_word") in details
+                           for match in result.get("sequence", []))
+    if any(detail in judged.lower() for detail in details):
+        uses_own_details = True
+        rest = _without_details(judged, details)
+        rest_result = zxcvbn(rest, user_inputs=inputs) if rest else {"score": 0, "feedback": {}}
+        if rest_result["score"] < result["score"]:
+            result = rest_result
+    if result["score"] < MIN_PASSWORD_SCORE:
+        raise ValidationFailed({field: _weak_password_message(result, uses_own_details)})
     return password
 
 
@@ -201,7 +272,7 @@ def register(email: str, password: str, role: str = ROLE_PROVIDER, display_name:
     except ValidationFailed as error:
         errors.update(error.errors)
     try:
-        check_new_password(password)
+        check_new_password(password, email=email, display_name=display_name)
     except ValidationFailed as error:
         errors.update(error.errors)
     if role not in SELF_SERVICE_ROLES:
@@ -255,15 +326,19 @@ def confirm_email(token: str, now: datetime | None = None) -> User:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The account for this email and password; one argon2 verification whether or not the address exists."""
+    """The account for this email and password; one argon2 verification whether or not the address exists.
+
+    A hash made with other cost parameters than the configured ones is redone with them, in the same slot.
+    """
     user = _user_by_email(email) if normalize_email(email) else None
-    if user is None:
-        _burn_verify(password or "")
-        raise ValidationFailed({"password": WRONG_LOGIN})
-    if not verify_password(user.password_hash, password or ""):
-        raise ValidationFailed({"password": WRONG_LOGIN})
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    stored_hash = user.password_hash if user is not None else None
+    _end_read_before_password_check()
+    with password_check_slot("password"):
+        # An unknown address is checked against a dummy hash: it costs what a known one does.
+        if not _matches(stored_hash or _dummy_hash_for(_hasher()), password or "") or user is None:
+            raise ValidationFailed({"password": WRONG_LOGIN})
+        if _hasher().check_needs_rehash(stored_hash):
+            user.password_hash = _hasher().hash(password)
     if user.email_confirmed_at is None:
         _queue_confirmation(user)
         raise ValidationFailed({"email": "Please confirm your email address first. We have sent you a new confirmation link."})
@@ -299,7 +374,9 @@ def user_for_reset(token: str, now: datetime | None = None) -> User:
 def reset_password(token: str, new_password: str, now: datetime | None = None) -> User:
     """Set a new password from a reset link; the link and every existing session stop working."""
     user = user_for_reset(token, now)
-    _set_password(user, check_new_password(new_password))
+    new_password = check_new_password(new_password, email=user.email, display_name=user.display_name)
+    _end_read_before_password_check()
+    _set_password(user, new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now or utcnow()  # the link reached that inbox, which confirms it
     db.session.flush()
@@ -308,17 +385,19 @@ def reset_password(token: str, new_password: str, now: datetime | None = None) -
 
 def change_password(user: User, current_password: str, new_password: str) -> User:
     """Change the password after checking the current one; other sessions end."""
-    if not verify_password(user.password_hash, current_password or ""):
-        raise ValidationFailed({"current_password": "That is not your current password."})
-    _set_password(user, check_new_password(new_password, "new_password"))
+    email, display_name = user.email, user.display_name
+    if not password_matches(user, current_password, "current_password"):
+        raise ValidationFailed({"current_password": WRONG_PASSWORD})
+    new_password = check_new_password(new_password, "new_password", email=email, display_name=display_name)
+    _set_password(user, new_password, "new_password")
     db.session.flush()
     return user
 
 
 def request_email_change(user: User, password: str, new_email: str) -> None:
     """Send a confirmation link to the new address; the address changes only once it is opened."""
-    if not verify_password(user.password_hash, password or ""):
-        raise ValidationFailed({"password": "That is not your current password."})
+    if not password_matches(user, password):
+        raise ValidationFailed({"password": WRONG_PASSWORD})
     new_email = _check_email(new_email, "new_email")
     if new_email == user.email:
         raise ValidationFailed({"new_email": "That is already your email address."})
@@ -332,9 +411,9 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
 
 
 def create_admin(email: str, password: str, now: datetime | None = None) -> User:
-    """A confirmed administrator account (for the command line)."""
+    """A confirmed administrator account (for the command line); it sets up its second factor at first sign-in."""
     email = _check_email(email)
-    check_new_password(password)
+    check_new_password(password, email=email)
     if _user_by_email(email) is not None:
         raise Conflict(f"An account for {email} already exists.")
     user = User(email=email, password_hash=hash_password(password), role=ROLE_ADMIN, session_version=1,

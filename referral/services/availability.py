@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..models import Provider, utcnow
+from .batch import BatchReport, for_each_row
 from .search import AvailabilityRules
 
 
@@ -69,12 +70,12 @@ def confirmation_token(secret_key: str, provider: Provider) -> str:
     return URLSafeTimedSerializer(secret_key, salt=CONFIRM_LINK_SALT).dumps({"p": provider.id, "o": provider.owner_id})
 
 
-def confirm_by_token(secret_key: str, token: str, max_age_days: int, now: datetime | None = None):
-    """Confirm availability from an emailed link; ValidationFailed when the link is bad or expired."""
+def provider_for_token(secret_key: str, token: str, max_age_days: int) -> Provider:
+    """The listing an emailed confirmation link is for, without changing it; ValidationFailed when the link is
+    bad, expired, or its listing has changed owner since."""
     from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
     from ..extensions import db
-    from ..models import User
     from .errors import ValidationFailed
 
     serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_LINK_SALT)
@@ -85,20 +86,28 @@ def confirm_by_token(secret_key: str, token: str, max_age_days: int, now: dateti
     except BadSignature:
         raise ValidationFailed({"token": "This confirmation link is not valid."})
     provider = db.session.get(Provider, payload.get("p")) if isinstance(payload, dict) else None
-    owner = db.session.get(User, payload.get("o")) if provider is not None and payload.get("o") else None
-    if provider is None or owner is None or provider.owner_id != owner.id:
+    if provider is None or provider.owner_id is None or provider.owner_id != payload.get("o"):
         raise ValidationFailed({"token": "This confirmation link is no longer valid for this listing."})
-    return confirm_availability(owner, provider.id, now)
+    return provider
+
+
+def confirm_by_token(secret_key: str, token: str, max_age_days: int, now: datetime | None = None):
+    """Confirm availability from an emailed link's page; ValidationFailed when the link is bad or expired."""
+    from ..extensions import db
+    from ..models import User
+
+    provider = provider_for_token(secret_key, token, max_age_days)
+    return confirm_availability(db.session.get(User, provider.owner_id), provider.id, now)
 
 
 def send_reminders(secret_key: str, base_url: str, reminder_days: int, stale_days: int = 45,
-                   now: datetime | None = None) -> int:
-    """Email owners whose confirmation is older than `reminder_days`, at most once per that period."""
+                   now: datetime | None = None) -> BatchReport:
+    """Email owners whose confirmation is older than `reminder_days`, at most once per that period, one listing at
+    a time; returns the BatchReport (a listing that fails is reported and the others go on)."""
     from sqlalchemy import exists, or_, select
 
     from ..extensions import db
     from ..models import LISTING_VERIFIED, AvailabilityReminder, User
-    from .mail import queue_email
 
     now = now or utcnow()
     cutoff = now - timedelta(days=reminder_days)
@@ -106,7 +115,7 @@ def send_reminders(secret_key: str, base_url: str, reminder_days: int, stale_day
         AvailabilityReminder.provider_id == Provider.id, AvailabilityReminder.sent_at >= cutoff
     )
     query = (
-        select(Provider, User)
+        select(Provider.id)
         .join(User, User.id == Provider.owner_id)
         .where(
             Provider.listing_status == LISTING_VERIFIED,
@@ -116,22 +125,32 @@ def send_reminders(secret_key: str, base_url: str, reminder_days: int, stale_day
         )
         .order_by(Provider.id)
     )
-    sent = 0
-    for provider, owner in db.session.execute(query).all():
-        link = f"{base_url.rstrip('/')}/availability/confirm/{confirmation_token(secret_key, provider)}"
-        confirmed = provider.availability_confirmed_at
-        since = f"since {confirmed:%B} {confirmed.day}, {confirmed.year}" if confirmed else "yet"
-        state = "accepting new patients" if provider.accepting_new_patients else "not accepting new patients"
-        queue_email(
-            owner.email, "Please confirm your availability",
-            f"Your listing ({provider.name}) has not confirmed its availability {since}.\n"
-            f"It currently says: {state}.\n\n"
-            f"If that is still true, confirm with one click:\n{link}\n\n"
-            "If it has changed, log in and update your listing from your dashboard.\n"
-            f"Listings unconfirmed for {stale_days} days stop showing as accepting new patients.\n",
-            kind="availability.reminder",
-        )
-        db.session.add(AvailabilityReminder(provider_id=provider.id, sent_at=now))
-        sent += 1
+    due = db.session.scalars(query).all()
+    return for_each_row("listing", due, lambda provider_id: send_reminder(provider_id, secret_key, base_url,
+                                                                          stale_days, now))
+
+
+def send_reminder(provider_id: int, secret_key: str, base_url: str, stale_days: int, now: datetime) -> bool:
+    """Email one listing's owner to confirm its availability, and record the reminder."""
+    from ..extensions import db
+    from ..models import AvailabilityReminder, User
+    from .mail import queue_email
+
+    provider = db.session.get(Provider, provider_id)
+    owner = db.session.get(User, provider.owner_id)
+    link = f"{base_url.rstrip('/')}/availability/confirm/{confirmation_token(secret_key, provider)}"
+    confirmed = provider.availability_confirmed_at
+    since = f"since {confirmed:%B} {confirmed.day}, {confirmed.year}" if confirmed else "yet"
+    state = "accepting new patients" if provider.accepting_new_patients else "not accepting new patients"
+    queue_email(
+        owner.email, "Please confirm your availability",
+        f"Your listing ({provider.name}) has not confirmed its availability {since}.\n"
+        f"It currently says: {state}.\n\n"
+        f"If that is still true, confirm with one click:\n{link}\n\n"
+        "If it has changed, log in and update your listing from your dashboard.\n"
+        f"Listings unconfirmed for {stale_days} days stop showing as accepting new patients.\n",
+        kind="availability.reminder",
+    )
+    db.session.add(AvailabilityReminder(provider_id=provider.id, sent_at=now))
     db.session.flush()
-    return sent
+    return True

@@ -8,12 +8,13 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ROLE_ADMIN, Provider
+from ..models import Provider
 from .attribute_values import published_value
 from .attributes import ATTRIBUTES, CSV
 from .availability import availability_of
-from .errors import PermissionDenied, ValidationFailed
+from .errors import ValidationFailed
 from .listing_reader import ListingRecord, read_listings
+from .permissions import require_admin
 from .search import AvailabilityRules, ProviderHit, SearchPage, search_providers
 from .search_params import SearchCriteria
 
@@ -124,8 +125,7 @@ def search_csv(criteria: SearchCriteria, *, rules: AvailabilityRules, profile_ur
 
 
 def _require_admin(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "role", None) != ROLE_ADMIN:
-        raise PermissionDenied("Only administrators may export the whole directory.")
+    require_admin(actor, "Only administrators may export the whole directory.")
 
 
 def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int], str],

@@ -2,7 +2,10 @@
 
 Visibility: a brand-new listing is "pending" (not in search) until an admin approves it. A claim on
 an existing demo or registry listing leaves that listing public exactly as it was until the claim
-is approved; only then does the claimant become its owner and the listing "verified".
+is approved; only then does the claimant become its owner and the listing "verified". When the owner
+of a verified listing changes who it says it is (IDENTITY_FIELDS), the listing is pending again, out of
+search and taking no messages or referrals, until an admin approves the change: what an admin verified
+is the name, credentials and type shown beside the NPI.
 """
 from __future__ import annotations
 
@@ -20,12 +23,14 @@ from ..models import (
     LISTING_UNCLAIMED,
     LISTING_VERIFIED,
     REVIEW_APPROVED,
+    REVIEW_CHANGE,
     REVIEW_CLAIM,
     REVIEW_NEW,
     REVIEW_PENDING,
     REVIEW_REJECTED,
     ROLE_PROVIDER,
     License,
+    ListingAudit,
     ListingReview,
     Office,
     OfficeHours,
@@ -58,6 +63,9 @@ MAX_OFFICES = 10
 MAX_LICENSES = 60
 MAX_WINDOWS_PER_OFFICE = 14
 EDITABLE_FIELDS = tuple(TEXT_FIELDS) + tuple(EDITABLE_ATTRIBUTES) + ("offices", "licenses")
+# Who a listing says it is; an owner's change to any of them sends a verified listing back to review. The NPI
+# is set when a listing is created and is not an editable field.
+IDENTITY_FIELDS = ("first_name", "last_name", "credentials", "type")
 
 FIELD_LABELS = {
     "first_name": "First name", "last_name": "Last name", "credentials": "Credentials", "statement": "Statement",
@@ -241,6 +249,16 @@ def resubmit_listing(user: User | None, provider_id: int, now: datetime | None =
 
 # --- admin review ------------------------------------------------------------------------------
 
+# The approval email's first sentence, by the kind of request.
+APPROVED_SENTENCES = {
+    REVIEW_NEW: "Your new listing for {name} has been approved and verified on {date}.",
+    REVIEW_CLAIM: "Your claim on the listing for {name} has been approved and verified on {date}.",
+    REVIEW_CHANGE: "The changes to your listing for {name} have been approved, and it is verified again as of {date}.",
+}
+# Requests whose listing waits out of search, and stays out of it when the request is rejected.
+HIDDEN_WHILE_REVIEWED = (REVIEW_NEW, REVIEW_CHANGE)
+
+
 def _require_admin(user: User | None) -> User:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_admin:
         raise PermissionDenied("Only administrators review listings.")
@@ -286,16 +304,41 @@ def approve_review(user: User | None, review_id: int, now: datetime | None = Non
     after = {"owner_id": provider.owner_id, "listing_status": provider.listing_status, "verified_at": now}
     record_change(provider, admin, "approve",
                   {key: (before[key], after[key]) for key in before if before[key] != after[key]}, now)
-    what = "claim on the listing" if review.kind == REVIEW_CLAIM else "new listing"
     queue_email(
         review.requester.email, "Your listing is verified",
-        f"Your {what} for {provider.name} has been approved and verified on {now:%B} {now.day}, {now.year}.\n\n"
+        APPROVED_SENTENCES[review.kind].format(name=provider.name, date=f"{now:%B} {now.day}, {now.year}") + "\n\n"
         "You can now keep it up to date from your dashboard. Please confirm your availability regularly: "
         "listings left unconfirmed for weeks stop showing as accepting new patients.\n",
         kind="listing.approved",
     )
     db.session.flush()
     return review
+
+
+@dataclass
+class IdentityChange:
+    """One identity field of a listing waiting for review: as an admin last verified it, and as it is now."""
+
+    label: str
+    verified: str
+    now: str
+
+
+def identity_changes(review: ListingReview) -> list[IdentityChange]:
+    """What a changed-identity request asks an admin to check: each identity field that differs from the
+    value the listing had when it was last verified (read from the audit log since the request)."""
+    entries = db.session.scalars(select(ListingAudit).where(
+        ListingAudit.provider_id == review.provider_id, ListingAudit.action == "edit",
+        ListingAudit.created_at >= review.created_at,
+    ).order_by(ListingAudit.id))
+    verified: dict = {}
+    for entry in entries:
+        for name in IDENTITY_FIELDS:
+            if name in entry.changes:
+                verified.setdefault(name, entry.changes[name][0])
+    current = listing_values(review.provider)
+    return [IdentityChange(FIELD_LABELS[name], display_value(name, verified[name]), display_value(name, current[name]))
+            for name in IDENTITY_FIELDS if name in verified and verified[name] != current[name]]
 
 
 def _reject_competing_claims(approved: ListingReview, admin: User, now: datetime) -> None:
@@ -320,7 +363,7 @@ def reject_review(user: User | None, review_id: int, reason: str, now: datetime 
     now = now or utcnow()
     review.status, review.decided_at, review.decided_by_id, review.reason = REVIEW_REJECTED, now, admin.id, reason
     provider = review.provider
-    if review.kind == REVIEW_NEW:
+    if review.kind in HIDDEN_WHILE_REVIEWED:
         provider.listing_status = LISTING_REJECTED
         provider.updated_at = now
         db.session.flush()
@@ -372,9 +415,12 @@ def _clean_offices(value, errors: dict) -> list[dict]:
         errors["offices"] = f"List at most {MAX_OFFICES} offices."
     offices = []
     for index, raw in enumerate(value[:MAX_OFFICES]):
-        office = {key: " ".join(str(raw.get(key) or "").split()) for key in OFFICE_KEYS}
-        office["state"] = office["state"].upper()
         prefix = f"offices-{index}-"
+        for key in OFFICE_KEYS:
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                errors[prefix + key] = "Enter this as text."
+        office = {key: " ".join(raw[key].split()) if isinstance(raw.get(key), str) else "" for key in OFFICE_KEYS}
+        office["state"] = office["state"].upper()
         for key, limit in OFFICE_LIMITS.items():
             if len(office[key]) > limit:
                 errors[prefix + key] = f"Keep this under {limit} characters."
@@ -598,10 +644,12 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
     now = now or utcnow()
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationFailed({"version": "The listing's version is required (an integer)."})
-    if version != provider.version_id:
-        raise StaleEdit(provider.version_id, _differences(provider, version, changes))
     current = listing_values(provider)
     cleaned, errors = _clean(changes, current)
+    if version != provider.version_id:
+        if errors:  # what could never be saved is refused as such, whatever the version
+            raise ValidationFailed(errors)
+        raise StaleEdit(provider.version_id, _differences(provider, version, changes))
     new_photo = None
     if photo:
         try:
@@ -641,6 +689,10 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
         diff["photo"] = ("photo", "")
     if not diff:
         return provider
+    asks_review = _changes_identity_of_verified(provider, user, diff)
+    if asks_review:
+        diff["listing_status"] = (provider.listing_status, LISTING_PENDING)
+        provider.listing_status = LISTING_PENDING
     provider.updated_at = now  # an UPDATE of the row, so that the version moves even for list-only changes
     try:
         db.session.flush()
@@ -649,8 +701,17 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
         fresh = db.session.get(Provider, provider_id)
         raise StaleEdit(fresh.version_id, _differences(fresh, version, changes))
     record_change(provider, user, "edit", diff, now)
+    if asks_review:
+        db.session.add(ListingReview(provider_id=provider.id, requester_id=provider.owner_id, kind=REVIEW_CHANGE,
+                                     created_at=now))
     db.session.flush()
     return provider
+
+
+def _changes_identity_of_verified(provider: Provider, user: User, diff: dict) -> bool:
+    """Whether a save by someone other than an admin changes who a verified listing says it is."""
+    return (provider.listing_status == LISTING_VERIFIED and not user.is_admin
+            and any(name in diff for name in IDENTITY_FIELDS))
 
 
 def _store_photo(provider: Provider, data: bytes, content_type: str, now: datetime) -> None:

@@ -6,12 +6,15 @@ result must be on disk before the next message goes. A message is claimed before
 two runners never send the same message; only a crash between sending and recording it can
 cause a repeat, once the claim's lease has run out.
 
+A message whose handling raises outside the transport is rolled back and reported by id, and the run
+goes on with the next one.
+
 Log lines name a message by id and kind only: never its address, subject or text.
 """
 import logging
 import smtplib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol, TextIO
@@ -20,6 +23,8 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from .batch import RowFailure, for_each_row
+from .bounded_text import fit_to_column
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +34,11 @@ CLAIM_LEASE = timedelta(minutes=15)
 
 
 def queue_email(to_address: str, subject: str, body_text: str, kind: str = "") -> OutboxMessage:
-    """Add a message to the outbox; it is sent once the caller's transaction commits and the outbox runs."""
+    """Add a message to the outbox; it is sent once the caller's transaction commits and the outbox runs.
+
+    The subject is put on one line and shortened to fit its column: it is made from names of any length.
+    """
+    subject = fit_to_column(OutboxMessage.subject, " ".join(subject.split()))
     message = OutboxMessage(to_address=to_address, subject=subject, body_text=body_text, kind=kind)
     db.session.add(message)
     db.session.flush()
@@ -125,6 +134,8 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     gave_up: int = 0
+    # Messages whose handling raised outside the transport (not a delivery failure): named by the command.
+    errors: list[RowFailure] = field(default_factory=list)
 
 
 def _due(now: datetime, max_attempts: int):
@@ -150,7 +161,7 @@ def _claim(message_id: int, now: datetime, max_attempts: int) -> bool:
 def _describe(error: Exception) -> str:
     """An error as stored in last_error: its class and first line, cut short (never the message text)."""
     first_line = (str(error).splitlines() or [""])[0]
-    return f"{error.__class__.__name__}: {first_line}"[:500]
+    return fit_to_column(OutboxMessage.last_error, f"{error.__class__.__name__}: {first_line}")
 
 
 def deliver_outbox(transport: Transport, now: datetime | None = None, max_attempts: int = 5, batch: int = 500) -> DeliveryReport:
@@ -159,31 +170,39 @@ def deliver_outbox(transport: Transport, now: datetime | None = None, max_attemp
     report = DeliveryReport()
     ids = db.session.scalars(select(OutboxMessage.id).where(*_due(now, max_attempts)).order_by(OutboxMessage.id).limit(batch)).all()
     db.session.commit()  # end the read so that each claim below is its own short write
-    for message_id in ids:
-        if not _claim(message_id, now, max_attempts):
-            continue
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        try:
-            transport.send(message)
-        except Exception as error:  # any transport failure: record it and retry later
-            db.session.rollback()
-            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-            message.last_error = _describe(error)
-            if message.attempts >= max_attempts:
-                message.next_attempt_at = None
-                report.gave_up += 1
-                log.error("outbox: message %s (%s) failed %s times; giving up", message.id, message.kind, message.attempts)
-            else:
-                message.next_attempt_at = now + retry_delay(message.attempts)
-                report.failed += 1
-                log.warning("outbox: message %s (%s) failed, attempt %s: %s", message.id, message.kind,
-                            message.attempts, error.__class__.__name__)
-            db.session.commit()
-            continue
-        message.sent_at = now
-        message.next_attempt_at = None
-        message.last_error = ""
-        db.session.commit()
-        report.sent += 1
-        log.info("outbox: message %s (%s) sent", message.id, message.kind)
+    rows = for_each_row("outbox message", ids,
+                        lambda message_id: deliver_message(message_id, transport, now, max_attempts, report), commits=True)
+    report.errors = rows.failures
     return report
+
+
+def deliver_message(message_id: int, transport: Transport, now: datetime, max_attempts: int,
+                    report: DeliveryReport) -> bool:
+    """Claim one message and send it, recording the result in the outbox and in the report; False if not claimed."""
+    if not _claim(message_id, now, max_attempts):
+        return False
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    try:
+        transport.send(message)
+    except Exception as error:  # any transport failure: record it and retry later
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message.last_error = _describe(error)
+        if message.attempts >= max_attempts:
+            message.next_attempt_at = None
+            report.gave_up += 1
+            log.error("outbox: message %s (%s) failed %s times; giving up", message.id, message.kind, message.attempts)
+        else:
+            message.next_attempt_at = now + retry_delay(message.attempts)
+            report.failed += 1
+            log.warning("outbox: message %s (%s) failed, attempt %s: %s", message.id, message.kind,
+                        message.attempts, error.__class__.__name__)
+        db.session.commit()
+        return True
+    message.sent_at = now
+    message.next_attempt_at = None
+    message.last_error = ""
+    db.session.commit()
+    report.sent += 1
+    log.info("outbox: message %s (%s) sent", message.id, message.kind)
+    return True

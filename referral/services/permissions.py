@@ -1,14 +1,36 @@
-"""Who may change a listing: its owner or an admin. Every listing-changing service asks here."""
+"""Who may do what: change a listing (its owner or an admin), act as an administrator. Services ask here.
+
+An administrator acts as one only with a confirmed second factor (User.is_admin): an admin account
+signed in with its password alone is refused everything an admin may do, until the factor is set up.
+"""
 from ..extensions import db
 from ..models import Provider, User
 from .errors import NotFound, PermissionDenied
 
 
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_admin(user: User | None) -> bool:
+    """Whether the user is a signed-in administrator who has passed the second factor."""
+    return _signed_in(user) and user.is_admin
+
+
+def require_admin(user: User | None, message: str = "Only administrators can do this.") -> User:
+    """The user, if an administrator with the second factor; PermissionDenied otherwise."""
+    if not is_admin(user):
+        if _signed_in(user) and user.must_set_up_second_factor:
+            message = "Administrators need two-step sign-in. Set it up on your account page first."
+        raise PermissionDenied(message)
+    return user
+
+
 def can_edit_listing(user: User | None, provider: Provider) -> bool:
     """Whether the user may change this listing."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return False
-    return user.is_admin or (provider.owner_id is not None and provider.owner_id == user.id)
+    return is_admin(user) or (provider.owner_id is not None and provider.owner_id == user.id)
 
 
 def require_listing_editor(user: User | None, provider_id: int) -> Provider:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,9 +28,12 @@ from ..models import (
     utcnow,
 )
 from . import referral_mail
+from .batch import BatchReport, for_each_row
+from .bounded_text import fit_to_column
 from .listing_rules import can_be_contacted
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .geocoding import US_STATES
+from .patient_details import KIND_LABELS, find_patient_details
 from .reference import get_by_slug
 from .referral_states import (
     ACCEPTED,
@@ -76,10 +79,33 @@ _ZIP = re.compile(r"^\d{5}$")
 _LEAD_ORDER = ("closed", "attended", "scheduled", ACCEPTED, INFO_REQUESTED, "viewed", SENT, EXPIRED, DECLINED,
                CANCELLED, PLACED_ELSEWHERE)
 REFER_ELSEWHERE_STATES = frozenset({DECLINED, EXPIRED})
+# Actions that store a patient detail (a question in the thread, an appointment date): refused once erased.
+ACTIONS_WITH_PATIENT_DETAILS = frozenset({"request_info", "schedule"})
 
 
 class UrgentReferral(ValidationFailed):
     """The referrer marked the referral urgent: it is not sent, crisis guidance is shown instead."""
+
+
+class PatientDetailsFound(ValidationFailed):
+    """A note or a message holds details that identify the patient; `kinds` names which (keys of KIND_LABELS)."""
+
+    def __init__(self, field_name: str, kinds: list[str]):
+        super().__init__({field_name: patient_details_message(kinds)})
+        self.kinds = kinds
+
+
+def patient_details_message(kinds: list[str]) -> str:
+    """What the sender reads when their text holds patient details: which kinds were found, and what to do."""
+    labels = [KIND_LABELS[kind] for kind in kinds]
+    found = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"This looks like {found}. Leave out details that identify the patient."
+
+
+def _refuse_patient_details(field_name: str, text: str) -> None:
+    kinds = find_patient_details(text)
+    if kinds:
+        raise PatientDetailsFound(field_name, kinds)
 
 
 def _config(name: str, default):
@@ -171,6 +197,11 @@ def _parse_form(data: dict, errors: dict) -> dict:
     note = (data.get("note") or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = f"At most {MAX_NOTE} characters (it has {len(note)})."
+    else:
+        try:
+            _refuse_patient_details("note", note)
+        except PatientDetailsFound as error:
+            errors.update(error.errors)
     values["note"] = note
     if not data.get("consent"):
         errors["consent"] = "Confirm that the patient agreed to be referred."
@@ -228,7 +259,8 @@ def shortlist_providers(provider_ids) -> list[Provider]:
 def _record(copy: ReferralRecipientCopy, action: str, from_state, to_state: str, actor: User | None, role: str,
             now: datetime, detail: str = "") -> ReferralEvent:
     event = ReferralEvent(action=action, from_state=from_state, to_state=to_state,
-                          actor_id=actor.id if actor is not None else None, actor_role=role, at=now, detail=detail)
+                          actor_id=actor.id if actor is not None else None, actor_role=role, at=now,
+                          detail=fit_to_column(ReferralEvent.detail, detail))
     copy.events.append(event)
     return event
 
@@ -483,6 +515,8 @@ def transition(user: User | None, copy_public_id: str, action: str, *, reason: s
     if action not in TRANSITIONS:
         raise ValidationFailed({"action": f"unknown action {action!r}; one of: {', '.join(TRANSITIONS)}"})
     check_transition(action, copy.state, role)  # refuse before looking at the other fields
+    if action in ACTIONS_WITH_PATIENT_DETAILS and copy.referral.erased:
+        raise Conflict("This referral's patient details were erased, so it takes no new questions or dates.")
     detail = ""
     if action == "decline":
         if reason not in DECLINE_REASONS:
@@ -505,6 +539,7 @@ def transition(user: User | None, copy_public_id: str, action: str, *, reason: s
         question = (message or "").strip()
         if not question or len(question) > MAX_MESSAGE:
             raise ValidationFailed({"message": f"Write your question (at most {MAX_MESSAGE} characters)."})
+        _refuse_patient_details("message", question)
         copy.messages.append(ReferralMessage(author_id=user.id, author_role=role, body=question, created_at=now))
     with _refuse_stale():
         _apply(copy, action, user, role, now, detail)
@@ -589,6 +624,7 @@ def post_message(user: User | None, copy_public_id: str, body: str, now: datetim
         raise ValidationFailed({"body": "Write a message."})
     if len(text) > MAX_MESSAGE:
         raise ValidationFailed({"body": f"At most {MAX_MESSAGE} characters (it has {len(text)})."})
+    _refuse_patient_details("body", text)
     message = ReferralMessage(author_id=user.id, author_role=role, body=text, created_at=now)
     with _refuse_stale():
         copy.messages.append(message)
@@ -600,50 +636,73 @@ def post_message(user: User | None, copy_public_id: str, body: str, now: datetim
 # --- scheduled jobs --------------------------------------------------------------------------
 
 
-def expire_overdue(now: datetime | None = None, days: int | None = None) -> int:
-    """Expire copies that got no answer within the configured days; emails each referrer. Returns how many."""
+def expire_overdue(now: datetime | None = None, days: int | None = None) -> BatchReport:
+    """Expire copies that got no answer within the configured days, one at a time; emails each referrer."""
     now = now or utcnow()
     days = days if days is not None else int(_config("REFERRAL_EXPIRY_DAYS", 7))
     cutoff = now - timedelta(days=days)
-    overdue = list(db.session.scalars(
-        select(ReferralRecipientCopy)
+    overdue = db.session.scalars(
+        select(ReferralRecipientCopy.id)
         .where(ReferralRecipientCopy.state.in_(AWAITING_ANSWER), ReferralRecipientCopy.sent_at <= cutoff)
         .order_by(ReferralRecipientCopy.id)
-    ))
+    ).all()
+    return for_each_row("referral copy", overdue, lambda copy_id: expire_copy(copy_id, now, days))
+
+
+def expire_copy(copy_id: int, now: datetime, days: int) -> bool:
+    """Expire one unanswered copy and email its referrer; False when it was answered meanwhile."""
+    copy = db.session.get(ReferralRecipientCopy, copy_id)
+    if copy is None or copy.state not in AWAITING_ANSWER:
+        return False
     with _refuse_stale():
-        for copy in overdue:
-            _apply(copy, "expire", None, SYSTEM, now, f"No answer within {days} days")
-    for copy in overdue:
-        referral_mail.notify_expired(copy)
-    return len(overdue)
+        _apply(copy, "expire", None, SYSTEM, now, f"No answer within {days} days")
+    referral_mail.notify_expired(copy)
+    return True
 
 
-def erase_patient_fields(now: datetime | None = None, days: int | None = None) -> int:
-    """Erase the patient fields and threads of referrals closed longer than the configured days; the timeline stays."""
+def erase_patient_fields(now: datetime | None = None, days: int | None = None) -> BatchReport:
+    """Erase the patient fields and threads of referrals with no activity for the configured days, whatever the
+    state of their copies (open ones stay in their state); the timeline stays."""
     now = now or utcnow()
     days = days if days is not None else int(_config("REFERRAL_ERASE_AFTER_DAYS", 180))
     cutoff = now - timedelta(days=days)
-    referrals = list(db.session.scalars(
-        select(Referral).where(Referral.closed_at.is_not(None), Referral.closed_at <= cutoff,
-                               Referral.patient_fields_erased_at.is_(None))
-    ))
-    for referral in referrals:
-        referral.patient_reference = ""
-        referral.age_group = None
-        referral.patient_zip = ""
-        referral.telehealth_state = ""
-        referral.insurance_plan = None
-        referral.note = ""
-        referral.concerns = []
-        referral.patient_fields_erased_at = now
-        for copy in referral.copies:
-            copy.appointment_date = None
-        copy_ids = [c.id for c in referral.copies]
-        if copy_ids:
-            db.session.execute(delete(ReferralMessage).where(ReferralMessage.copy_id.in_(copy_ids)))
+    copies_of_referral = ReferralRecipientCopy.referral_id == Referral.id
+    # The last activity is the latest step on the timeline (every state change) or message, on any copy.
+    later_step = exists().where(ReferralEvent.copy_id == ReferralRecipientCopy.id, copies_of_referral,
+                                ReferralEvent.at > cutoff)
+    later_message = exists().where(ReferralMessage.copy_id == ReferralRecipientCopy.id, copies_of_referral,
+                                   ReferralMessage.created_at > cutoff)
+    inactive = db.session.scalars(
+        select(Referral.id)
+        .where(Referral.patient_fields_erased_at.is_(None), Referral.created_at <= cutoff, ~later_step, ~later_message)
+        .order_by(Referral.id)
+    ).all()
+    return for_each_row("referral", inactive, lambda referral_id: erase_referral(referral_id, now))
+
+
+def erase_referral(referral_id: int, now: datetime) -> bool:
+    """Erase one referral's patient fields, appointment dates and thread; its states and timeline stay."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.erased:
+        return False
+    referral.patient_reference = ""
+    referral.age_group = None
+    referral.patient_zip = ""
+    referral.telehealth_state = ""
+    referral.insurance_plan = None
+    referral.note = ""
+    referral.concerns = []
+    referral.patient_fields_erased_at = now
+    for copy in referral.copies:
+        copy.appointment_date = None
+    copy_ids = [c.id for c in referral.copies]
+    if copy_ids:
+        db.session.execute(delete(ReferralMessage).where(ReferralMessage.copy_id.in_(copy_ids))
+                           .execution_options(synchronize_session=False))
     db.session.flush()
-    db.session.expire_all()
-    return len(referrals)
+    for copy in referral.copies:
+        db.session.expire(copy, ["messages"])
+    return True
 
 
 # --- the dashboard ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from ..models import (
     REFERRER_APPROVED,
     REFERRER_PENDING,
     REFERRER_REJECTED,
-    ROLE_ADMIN,
     ROLE_REFERRER,
     Provider,
     ReferrerProfile,
@@ -19,6 +18,7 @@ from ..models import (
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .npi import normalize_npi, npi_is_valid
+from .permissions import require_admin
 
 
 def profile_of(user: User | None) -> ReferrerProfile | None:
@@ -108,8 +108,7 @@ def submit_profile(user: User, npi: str, clinician_name: str, credentials: str =
 
 
 def _require_admin(user: User | None) -> None:
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != ROLE_ADMIN:
-        raise PermissionDenied("Only admins review referrer profiles.")
+    require_admin(user, "Only admins review referrer profiles.")
 
 
 def profiles_for_review(admin: User, status: str = REFERRER_PENDING) -> list[ReferrerProfile]:

@@ -3,20 +3,34 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..models import utcnow
+from .batch import BatchReport, for_each_row
 
-# name -> function(now, config) returning how many rows it erased. Other areas add theirs with register_purger.
-PURGERS: dict[str, Callable[[datetime, dict], int]] = {}
+# name -> function(now, config) returning how many rows it erased, or a BatchReport when it works row by row
+# (and so can report rows that failed). Other areas add theirs with register_purger.
+PURGERS: dict[str, Callable[[datetime, dict], int | BatchReport]] = {}
 
 
-def register_purger(name: str, purger: Callable[[datetime, dict], int]) -> None:
+def register_purger(name: str, purger: Callable[[datetime, dict], int | BatchReport]) -> None:
     """Add a purger that `flask purge` runs."""
     PURGERS[name] = purger
 
 
-def purge_expired(config, now: datetime | None = None) -> dict[str, int]:
-    """Run every purger; returns rows erased per purger (the caller commits)."""
+def purge_expired(config, now: datetime | None = None) -> dict[str, BatchReport]:
+    """Run every purger, each in a savepoint of its own; returns each one's report (the caller commits).
+
+    A purger that raises as a whole is undone and reported as the failed row "purger <name>"; the others go on.
+    """
     now = now or utcnow()
-    return {name: purger(now, config) for name, purger in PURGERS.items()}
+    reports: dict[str, BatchReport] = {}
+
+    def run(name: str) -> bool:
+        result = PURGERS[name](now, config)
+        reports[name] = result if isinstance(result, BatchReport) else BatchReport(done=result)
+        return True
+
+    for failure in for_each_row("purger", list(PURGERS), run).failures:
+        reports[failure.row_id] = BatchReport(failures=[failure])
+    return {name: reports[name] for name in PURGERS}
 
 
 def _purge_inquiries(now: datetime, config) -> int:
@@ -28,7 +42,7 @@ def _purge_inquiries(now: datetime, config) -> int:
 register_purger("inquiries", _purge_inquiries)
 
 
-def _purge_referrals(now: datetime, config) -> int:
+def _purge_referrals(now: datetime, config) -> BatchReport:
     from .referrals import erase_patient_fields
 
     return erase_patient_fields(now, int(config.get("REFERRAL_ERASE_AFTER_DAYS", 180)))

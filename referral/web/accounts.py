@@ -1,15 +1,20 @@
-"""Account pages: register, confirm, log in and out, reset a password, change password and email."""
+"""Account pages: register, confirm, log in and out, reset a password, change password and email.
+
+A page whose password check found every password-check slot busy answers 429 with Retry-After, the
+form kept as typed (passwords are never sent back).
+"""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import db, limiter
-from ..services import accounts
+from ..services import accounts, two_factor
 from ..services.errors import Conflict, ValidationFailed
-from .auth import end_session, start_session
+from ..services.password_slots import RETRY_AFTER_SECONDS, PasswordChecksBusy
+from .auth import SET_UP_FIRST, begin_second_step, end_session, start_session
 from .forms.accounts import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -26,7 +31,7 @@ bp = Blueprint("accounts", __name__)
 _HOME_PATHS = {"provider": ("/dashboard",), "admin": ("/admin", "/dashboard"), "referrer": ("/referrals", "/dashboard")}
 
 
-def _limit(name: str):
+def limit_posts(name: str):
     """A rate limit on POSTs, read from configuration when the request comes."""
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
@@ -51,29 +56,45 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _home_for(user) -> str:
+def home_for(user) -> str:
+    """Where a user lands after signing in: the first page of their role that exists, else the account page."""
     for path in _HOME_PATHS.get(user.role, ()):
         if _path_exists(path):
             return path
     return url_for("accounts.account")
 
 
+def status_for(error: ValidationFailed) -> int:
+    """The status of a form page refused by a service: 429 when the password could not be checked yet."""
+    return 429 if isinstance(error, PasswordChecksBusy) else 200
+
+
+def form_page(template: str, status: int = 200, **context):
+    """A form page; a 429 one says when to try again (Retry-After)."""
+    response = make_response(render_template(template, **context), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@_limit("RATELIMIT_REGISTER")
+@limit_posts("RATELIMIT_REGISTER")
 def register():
     """Create an account; known and unknown addresses end on the same "check your email" page."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.register(form.email.data, form.password.data, form.role.data, form.display_name.data)
         except ValidationFailed as error:
             form.attach_errors(error.errors, "email")
+            status = status_for(error)
         else:
             db.session.commit()
             return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/register.html", form=form)
+    return form_page("accounts/register.html", status, form=form)
 
 
 @bp.get("/check-email")
@@ -102,24 +123,32 @@ def confirm(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_limit("RATELIMIT_LOGIN")
+@limit_posts("RATELIMIT_LOGIN")
 def login():
-    """Sign in on a new session."""
+    """Sign in on a new session; an account with two-step sign-in is asked for its code before it is signed in."""
     next_path = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_path or _home_for(current_user))
+        return redirect(next_path or home_for(current_user))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except ValidationFailed as error:
             db.session.commit()  # a renewed confirmation link may have been queued
             form.attach_errors(error.errors, "password")
+            status = status_for(error)
         else:
             db.session.commit()  # a re-hashed password may have been stored
+            if user.has_second_factor:
+                begin_second_step(user, next_path)
+                return redirect(url_for("two_factor.sign_in_code"))
             start_session(user)
-            return redirect(next_path or _home_for(user))
-    return render_template("accounts/login.html", form=form, next_path=next_path)
+            if user.must_set_up_second_factor:
+                flash(SET_UP_FIRST, "info")
+                return redirect(url_for("two_factor.setup"))
+            return redirect(next_path or home_for(user))
+    return form_page("accounts/login.html", status, form=form, next_path=next_path)
 
 
 @bp.post("/logout")
@@ -136,7 +165,7 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@limit_posts("RATELIMIT_RESET")
 def reset_request():
     """Ask for a password-reset link; the answer does not tell whether the address has an account."""
     form = ResetRequestForm()
@@ -154,7 +183,7 @@ def reset_sent():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@limit_posts("RATELIMIT_RESET")
 def reset_password(token: str):
     """Choose a new password from a signed, single-use link."""
     try:
@@ -162,6 +191,7 @@ def reset_password(token: str):
     except ValidationFailed as error:
         return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.reset_request")), 400
     form = ResetPasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data)
@@ -169,13 +199,14 @@ def reset_password(token: str):
             if "token" in error.errors:
                 return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.reset_request")), 400
             form.attach_errors(error.errors, "password")
+            status = status_for(error)
         else:
             db.session.commit()
             logout_user()  # whoever was signed in here; every session of this account is already void
             session.clear()
             flash("Your password is changed. Please log in with it.", "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return form_page("accounts/reset_password.html", status, form=form)
 
 
 @bp.get("/account")
@@ -186,8 +217,10 @@ def account():
 
 
 def _account_page(password_form, email_form, status: int = 200):
-    return render_template("accounts/account.html", password_form=password_form, email_form=email_form,
-                           role_name=accounts.ROLE_NAMES.get(current_user.role, current_user.role)), status
+    user = current_user._get_current_object()
+    return form_page("accounts/account.html", status, password_form=password_form, email_form=email_form,
+                     role_name=accounts.ROLE_NAMES.get(user.role, user.role),
+                     recovery_codes_left=two_factor.recovery_codes_left(user) if user.has_second_factor else None)
 
 
 @bp.post("/account/password")
@@ -195,18 +228,20 @@ def _account_page(password_form, email_form, status: int = 200):
 def change_password():
     """Change the password; other sessions end, this one carries on."""
     form = ChangePasswordForm(prefix="pw")
+    status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
             form.attach_errors(error.errors, "new_password")
+            status = status_for(error)
         else:
             db.session.commit()
             start_session(user)
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(form, ChangeEmailForm(prefix="em"))
+    return _account_page(form, ChangeEmailForm(prefix="em"), status)
 
 
 @bp.post("/account/email")
@@ -214,13 +249,15 @@ def change_password():
 def change_email():
     """Ask to move the account to another address; it changes once the link sent there is opened."""
     form = ChangeEmailForm(prefix="em")
+    status = 200
     if form.validate_on_submit():
         try:
             accounts.request_email_change(current_user._get_current_object(), form.password.data, form.new_email.data)
         except ValidationFailed as error:
             form.attach_errors(error.errors, "new_email")
+            status = status_for(error)
         else:
             db.session.commit()
             flash("We have sent a link to the new address. Your email changes when you open it.", "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(ChangePasswordForm(prefix="pw"), form)
+    return _account_page(ChangePasswordForm(prefix="pw"), form, status)

@@ -1,10 +1,11 @@
-"""Admin pages: the review queue for new listings and claims."""
+"""Admin pages: the review queue for new listings, claims and changed identities."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..models import REVIEW_CHANGE
 from ..services.errors import Conflict, ValidationFailed
-from ..services.listings import approve_review, pending_reviews, reject_review
+from ..services.listings import approve_review, identity_changes, pending_reviews, reject_review
 from .forms.listings import ActionForm, RejectForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -12,7 +13,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _render_queue(reject_form=None, rejecting_id=None, status=200):
     reviews = pending_reviews(current_user._get_current_object())
-    return render_template("admin/reviews.html", reviews=reviews, action_form=ActionForm(),
+    changes = {review.id: identity_changes(review) for review in reviews if review.kind == REVIEW_CHANGE}
+    return render_template("admin/reviews.html", reviews=reviews, changes=changes, action_form=ActionForm(),
                            reject_form=reject_form or RejectForm(), rejecting_id=rejecting_id), status
 
 
@@ -28,7 +30,7 @@ def index():
 @bp.get("/reviews")
 @login_required
 def reviews():
-    """New listings and claims waiting for a decision, oldest first."""
+    """New listings, claims and changed identities waiting for a decision, oldest first."""
     return _render_queue()
 
 

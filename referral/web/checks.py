@@ -11,7 +11,7 @@ from ..services.treatment_options import treatment_options as load_treatment_opt
 from .forms.checks import check_form_class
 
 bp = Blueprint("checks", __name__)
-PRIVATE_ENDPOINTS = frozenset({"checks.index", "checks.check"})
+PRIVATE_ENDPOINTS = frozenset({"checks.index", "checks.check", "checks.questions", "checks.score"})
 
 
 @bp.after_request
@@ -22,35 +22,50 @@ def _no_store(response):
     return response
 
 
+def _instrument(slug: str):
+    try:
+        return get_instrument(slug)
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/check")
 def index():
     """The self-checks on offer, what they are and what they are not."""
     return render_template("checks/index.html", instruments=all_instruments())
 
 
+@bp.get("/check/<slug>")
+def check(slug: str):
+    """What the self-check is, and a link to start it: no form yet, so reading it sets no cookie."""
+    return render_template("checks/intro.html", instrument=_instrument(slug))
+
+
+@bp.get("/check/<slug>/questions")
+def questions(slug: str):
+    """The questionnaire, once the visitor chose to start: its form's CSRF token sets the session cookie."""
+    instrument = _instrument(slug)
+    return render_template("checks/check.html", instrument=instrument, form=check_form_class(instrument)())
+
+
 # Exempt from the global CSRF check so that an expired token re-shows the form with the answers kept;
 # the form validates its own token below.
-@bp.route("/check/<slug>", methods=["GET", "POST"])
+@bp.post("/check/<slug>")
 @csrf.exempt
-def check(slug: str):
-    """GET: the questionnaire. POST: score it on the server and show the result, keeping nothing."""
-    try:
-        instrument = get_instrument(slug)
-    except NotFound:
-        abort(404)
+def score(slug: str):
+    """Score the answers on the server and show the result, keeping nothing."""
+    instrument = _instrument(slug)
     form = check_form_class(instrument)()
-    if request.method == "POST":
-        if not form.validate():  # the answer fields carry no validators: only the CSRF token can fail here
-            form.mark_csrf_expired()
+    if not form.validate():  # the answer fields carry no validators: only the CSRF token can fail here
+        form.mark_csrf_expired()
+    else:
+        try:
+            result = score_answers(instrument, form.answers())
+        except ValidationFailed as error:
+            form.attach_errors(error.errors)
         else:
-            try:
-                result = score_answers(instrument, form.answers())
-            except ValidationFailed as error:
-                form.attach_errors(error.errors)
-            else:
-                return render_template("checks/result.html", result=result)
-    status = 400 if form.has_errors else 200
-    return render_template("checks/check.html", instrument=instrument, form=form), status
+            return render_template("checks/result.html", result=result)
+    return render_template("checks/check.html", instrument=instrument, form=form), 400
 
 
 @bp.get("/therapies/options")

@@ -1,10 +1,13 @@
-"""Error pages: HTML for pages, the JSON error shape under /api; services' NotFound and PermissionDenied as 404 and 403."""
+"""Error answers: HTML pages, the JSON error shape under /api, FHIR and HSDS in their own formats;
+services' NotFound and PermissionDenied as 404 and 403."""
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..api.errors import error_response
 from ..services.errors import NotFound, PermissionDenied
+from .input_boundary import InputRefused
 
 log = logging.getLogger(__name__)
 MESSAGES = {
@@ -23,11 +26,28 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _interface_error_handler():
+    """FHIR's or HSDS's own error handler when the path is theirs (also where routing failed), else None."""
+    if request.path == "/fhir" or request.path.startswith("/fhir/"):
+        from ..fhir.views import http_error
+        return http_error
+    if request.path == "/hsds" or request.path.startswith("/hsds/"):
+        from ..hsds.views import http_error
+        return http_error
+    return None
+
+
 def _render(status: int, description: str | None = None):
     message = MESSAGES.get(status, "Something went wrong.")
     if _wants_json():
-        return jsonify({"error": {"parameter": None, "message": description or message}}), status
+        return error_response(status, description or message)
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def _refused_input(error: InputRefused):
+    if _wants_json():
+        return error_response(400, error.description, error.parameter)
+    return render_template("errors/error.html", status=400, message=error.page_title, detail=error.page_detail), 400
 
 
 def register(app) -> None:
@@ -35,13 +55,11 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        # FHIR and HSDS answer in their own formats, also where routing failed before their blueprint was known.
-        if request.path == "/fhir" or request.path.startswith("/fhir/"):
-            from ..fhir.views import http_error as fhir_error
-            return fhir_error(error)
-        if request.path == "/hsds" or request.path.startswith("/hsds/"):
-            from ..hsds.views import http_error as hsds_error
-            return hsds_error(error)
+        interface_error = _interface_error_handler()
+        if interface_error is not None:
+            return interface_error(error)
+        if isinstance(error, InputRefused):
+            return _refused_input(error)
         response, status = _render(error.code or 500, None if error.code in MESSAGES else error.description)
         if status == 405 and getattr(error, "valid_methods", None):
             response = make_response(response, status)
@@ -62,4 +80,7 @@ def register(app) -> None:
         if isinstance(error, HTTPException):
             return _http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        interface_error = _interface_error_handler()
+        if interface_error is not None:
+            return interface_error(InternalServerError())
         return _render(InternalServerError.code)

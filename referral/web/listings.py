@@ -3,13 +3,12 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..database import takes_write_transaction
-from ..extensions import db, limiter
-from ..models import ProviderType
+from ..extensions import csrf, db, limiter
+from ..models import LISTING_PENDING, LISTING_VERIFIED, ProviderType
 from ..services import availability as availability_service
-from ..services.audit import listing_history
 from ..services.errors import Conflict, PermissionDenied, ValidationFailed
 from ..services.inquiries import accepts_inquiries, mark_answered, submit_inquiry
+from ..services.listing_history import history_for
 from ..services.listings import (
     FIELD_LABELS,
     LISTING_STATUS_TEXT,
@@ -32,12 +31,21 @@ from .context import geocoder
 from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm, editor_data
 
 bp = Blueprint("listings", __name__)
+PRIVATE_ENDPOINTS = frozenset({"listings.contact", "listings.confirm_availability_link"})
 
 
 @bp.app_context_processor
 def _listing_helpers():
-    """What the profile's contact partial needs on any page that renders it."""
-    return {"new_inquiry_form": InquiryForm, "accepts_inquiries": accepts_inquiries}
+    """What the profile's contact section needs on any page that renders it."""
+    return {"accepts_inquiries": accepts_inquiries}
+
+
+@bp.after_request
+def _no_store(response):
+    """Keep what a visitor types to a provider, and pages reached by an emailed link, out of every cache."""
+    if request.endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _denied(error: PermissionDenied):
@@ -155,9 +163,10 @@ def edit(provider_id: int):
         if typing_errors:
             form.attach_errors(typing_errors)
         elif typing_errors is not None:
+            status_before = provider.listing_status
             try:
-                update_listing(_user(), provider_id, form.to_changes(), form.submitted_version(), geocoder(),
-                               photo=_uploaded_photo(form), remove_photo=bool(form.remove_photo.data))
+                saved = update_listing(_user(), provider_id, form.to_changes(), form.submitted_version(), geocoder(),
+                                       photo=_uploaded_photo(form), remove_photo=bool(form.remove_photo.data))
             except StaleEdit as error:
                 differences, status = error.differences, 409
                 form.version.data = str(error.current_version)  # saving again now overwrites, knowingly
@@ -166,7 +175,12 @@ def edit(provider_id: int):
                 form.attach_errors(error.errors)
             else:
                 db.session.commit()
-                flash("Your listing is saved.")
+                if status_before == LISTING_VERIFIED and saved.listing_status == LISTING_PENDING:
+                    flash("Your listing is saved. Your name, credentials or type of clinician changed, so it is "
+                          "waiting for review and is not shown in search until then. An administrator will check "
+                          "the change; we will email you when they have.")
+                else:
+                    flash("Your listing is saved.")
                 return redirect(url_for(".edit", provider_id=provider_id))
     form.add_spare_rows()
     return render_template("listings/edit.html", form=form, provider=provider, differences=differences,
@@ -177,7 +191,7 @@ def edit(provider_id: int):
 @login_required
 def history(provider_id: int):
     """Every change to the listing: who, when, which fields, old and new values."""
-    provider, entries = listing_history(_user(), provider_id)
+    provider, entries = history_for(_user(), provider_id)
     return render_template("listings/history.html", provider=provider, entries=entries, display_value=display_value,
                            labels=FIELD_LABELS)
 
@@ -207,28 +221,58 @@ def confirm_availability(provider_id: int):
     return redirect(url_for(".dashboard"))
 
 
-@bp.get("/availability/confirm/<token>")
-@takes_write_transaction
+# Exempt from the global CSRF check so that a page left open too long shows its button again instead of an
+# error; the form checks its own token.
+@bp.route("/availability/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def confirm_availability_link(token: str):
-    """The signed link from a reminder email: confirms without logging in."""
-    config = current_app.config
+    """The signed link from a reminder email: a page with a button, and the button confirms without logging in.
+
+    Opening the link (GET, HEAD) changes nothing: mail scanners open links to check them.
+    """
+    secret, days = current_app.config["SECRET_KEY"], current_app.config["AVAILABILITY_CONFIRM_LINK_DAYS"]
     try:
-        provider = availability_service.confirm_by_token(config["SECRET_KEY"], token,
-                                                         config["AVAILABILITY_CONFIRM_LINK_DAYS"])
+        provider = availability_service.provider_for_token(secret, token, days)
     except ValidationFailed as error:
         return render_template("listings/confirmed.html", provider=None, error=error.message), 400
-    db.session.commit()
-    return render_template("listings/confirmed.html", provider=provider, error=None)
+    form = ActionForm()  # made only for a good link: its CSRF token is what sets the session cookie
+    if request.method == "POST" and form.validate():
+        try:
+            provider = availability_service.confirm_by_token(secret, token, days)
+        except ValidationFailed as error:  # the owner changed since the check above
+            return render_template("listings/confirmed.html", provider=None, error=error.message), 400
+        db.session.commit()
+        return render_template("listings/confirmed.html", provider=provider, error=None)
+    # A POST without this page's valid token (left open too long, or sent from another site) confirms nothing.
+    retry = request.method == "POST"
+    status = 400 if retry else 200
+    return render_template("listings/confirm_link.html", provider=provider, form=form, retry=retry), status
 
 
 # --- inquiries ---------------------------------------------------------------------------------
 
-@bp.post("/providers/<int:provider_id>/inquiry")
-@limiter.limit(lambda: current_app.config["RATELIMIT_INQUIRY"])
-def send_inquiry(provider_id: int):
-    """The profile's contact form: stored for the owner, who is told by email (without its content)."""
+def _contactable(provider_id: int):
+    """A public listing that takes messages through the directory, else 404."""
     provider = get_public_provider(provider_id)
+    if not accepts_inquiries(provider):
+        abort(404)
+    return provider
+
+
+# Exempt from the global CSRF check so that a message sent from a page left open too long comes back with
+# everything typed; the form checks its own token.
+@bp.route("/providers/<int:provider_id>/contact", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["RATELIMIT_INQUIRY"], methods=["POST"])
+def contact(provider_id: int):
+    """Write to a provider: the form, then the message stored for the owner, who is told by email (without it).
+
+    The profile links here rather than holding the form, so that reading a profile sets no cookie.
+    """
+    provider = _contactable(provider_id)
     form = InquiryForm()
+    if request.method != "POST":
+        return render_template("listings/contact.html", provider=provider, form=form, token_expired=False)
     if form.validate():
         try:
             submit_inquiry(provider_id, form.to_data(), url_for(".dashboard", _external=True))
@@ -237,9 +281,9 @@ def send_inquiry(provider_id: int):
         else:
             db.session.commit()
             flash("Your message was sent. The provider will contact you the way you asked.")
-            return redirect(url_for("providers.profile", provider_id=provider_id) + "#contact-form-heading")
-    return render_template("providers/profile.html", provider=provider, place=None, distances={},
-                           inquiry_form=form), 400
+            return redirect(url_for("providers.profile", provider_id=provider_id))
+    return render_template("listings/contact.html", provider=provider, form=form,
+                           token_expired="csrf_token" in form.errors), 400
 
 
 @bp.post("/inquiries/<int:inquiry_id>/answered")

@@ -59,7 +59,9 @@ def live_server(browser_database, tmp_path):
     """
     path = tmp_path / "browser.sqlite"
     copy_sqlite(browser_database, path)
-    server = start_server(server_environment(sqlite_url(path), "development"), tmp_path / "server", workers=2)
+    env = server_environment(sqlite_url(path), "development")
+    env["PASSWORD_CHECK_LOCK_DIR"] = str(tmp_path / "password-checks")  # this server's own slots
+    server = start_server(env, tmp_path / "server", workers=2)
     try:
         yield server
     finally:

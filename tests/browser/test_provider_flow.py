@@ -3,6 +3,7 @@ import re
 
 from playwright.sync_api import expect
 from sqlalchemy import select
+from two_factor_codes import fresh_code
 
 from referral.extensions import db
 from referral.models import License, Office, OutboxMessage, Provider, ProviderType, utcnow
@@ -73,9 +74,15 @@ def test_register_claim_approve_edit_and_be_found(live_server, page):
     page.get_by_role("button", name="Claim listing").click()
     expect(page.get_by_text("Waiting for review").first).to_be_visible()
 
-    # An admin, in a browser of their own, approves the claim.
+    # An admin, in a browser of their own, sets up two-step sign-in (asked to at the first log-in), then
+    # approves the claim.
     admin_page = page.context.browser.new_context().new_page()
     _log_in(admin_page, url, "admin@example.org", ADMIN_PASSWORD)
+    admin_page.get_by_role("button", name="Set up two-step sign-in").click()
+    key = admin_page.locator(".secret-key").inner_text()
+    admin_page.get_by_label("Code from your app").fill(fresh_code(key.replace(" ", "")))
+    admin_page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(admin_page.get_by_role("heading", name="Two-step sign-in is on")).to_be_visible()
     admin_page.goto(url + "/admin/reviews")
     admin_page.get_by_role("button", name="Approve Juniper Castellano").click()
     expect(admin_page.get_by_text("Nothing is waiting for review")).to_be_visible()

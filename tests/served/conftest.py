@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import POSTGRES_SERVER_URL, skip_without_postgres
+from conftest import POSTGRES_SERVER_URL, REDIS_URL, skip_without_postgres, skip_without_redis
 
 from .server import (
     create_schema,
@@ -41,6 +41,8 @@ def _fail_on_logged_failures(server, when: str) -> None:
 def served(request, tmp_path_factory):
     """The app served by gunicorn (2 sync workers) on a freshly migrated and seeded database."""
     engine, config_name = request.param
+    if config_name == "production":
+        skip_without_redis()  # production refuses to start two workers with limits kept in each one's memory
     directory = tmp_path_factory.mktemp(f"served-{engine}-{config_name}")
     schema = None
     if engine == "postgresql":
@@ -51,7 +53,8 @@ def served(request, tmp_path_factory):
     else:
         database_url = sqlite_url(directory / "served.sqlite")
     try:
-        env = server_environment(database_url, config_name)
+        env = server_environment(database_url, config_name, REDIS_URL)
+        env["PASSWORD_CHECK_LOCK_DIR"] = str(directory / "password-checks")  # this server's own slots
         prepare_database(env, demo=True, log=directory / "commands.log")
         server = start_server(env, directory, workers=2)
         try:
@@ -76,6 +79,7 @@ class World:
     """Who and what the signed-in tests use on one server."""
 
     admin_email: str
+    admin_totp_secret: str
     referrer_email: str
     recipient_email: str
     spare_email: str
@@ -132,18 +136,24 @@ def _verified_listing(owner, first: str, last: str):
 
 @pytest.fixture(scope="session")
 def world(served) -> World:
-    """An admin (made with `flask create-admin`), an approved referrer, a provider with a verified listing (with
-    a photo) who received one referral from that referrer, and a spare provider account; committed to the
-    server's database.
+    """An admin (made with `flask create-admin`, with two-step sign-in set up), an approved referrer, a provider
+    with a verified listing (with a photo) who received one referral from that referrer, and a spare provider
+    account; committed to the server's database.
     """
     from referral_world import FORM, PATIENT_REFERENCE
+    from sqlalchemy import select
+    from two_factor_codes import fresh_code
 
     from referral.extensions import db
-    from referral.models import REFERRER_APPROVED, ReferrerProfile, utcnow
+    from referral.models import REFERRER_APPROVED, ReferrerProfile, User, utcnow
     from referral.services import referrals as referral_service
+    from referral.services import two_factor
 
     served.flask("create-admin", ADMIN_EMAIL, "--password", PASSWORD)
     with served.app.app_context():
+        admin = db.session.scalars(select(User).where(User.email == ADMIN_EMAIL)).one()
+        admin_totp_secret = two_factor.start_setup(admin)
+        two_factor.confirm_setup(admin, fresh_code(admin_totp_secret))
         referrer = _user("served-referrer@example.org", "referrer")
         db.session.add(ReferrerProfile(user_id=referrer.id, npi="1234567893", clinician_name="Dr Ada Moreno",
                                        credentials="MD", status=REFERRER_APPROVED, decided_at=utcnow()))
@@ -154,7 +164,8 @@ def world(served) -> World:
         referral = referral_service.send_referral(referrer, FORM, [listing.id])
         db.session.commit()
         world = World(
-            admin_email=ADMIN_EMAIL, referrer_email=referrer.email, recipient_email=recipient.email,
+            admin_email=ADMIN_EMAIL, admin_totp_secret=admin_totp_secret, referrer_email=referrer.email,
+            recipient_email=recipient.email,
             spare_email=spare.email, password=PASSWORD, listing_id=listing.id,
             referral_public_id=referral.public_id, copy_public_id=referral.copies[0].public_id,
             patient_reference=PATIENT_REFERENCE, recipient_name=listing.name,
@@ -171,7 +182,8 @@ def signed_in(served, world):
     def visitor_for(role: str) -> Visitor:
         if role not in visitors:
             visitor = Visitor(served.url)
-            visitor.log_in(emails[role], world.password)
+            code_secret = world.admin_totp_secret if role == "admin" else None
+            visitor.log_in(emails[role], world.password, code_secret)
             visitors[role] = visitor
         return visitors[role]
 

@@ -1,10 +1,10 @@
-"""Gunicorn settings for the served tests: request lines without query strings, every app log record kept,
-and no server left behind when the test process is gone.
+"""Gunicorn settings for the served tests: the shipped gunicorn.conf.py, every app log record kept, and no
+server left behind when the test process is gone.
 
-The access log leaves out query strings and the Referer header, as the app's own request logging does
-(a search can say where someone lives). Each worker sends the app's log records, from DEBUG up, to its
-stderr, which --capture-output writes into the error log: the tests read that log for failures and for
-anything that must never be logged.
+The shipped settings (its redacting access log and the worker count it exports to the app) come first; the
+command line sets the port, workers and log files. Each worker sends the app's log records, from DEBUG up,
+to its stderr, which --capture-output writes into the error log: the tests read that log for failures and
+for anything that must never be logged.
 """
 import logging
 import os
@@ -12,8 +12,10 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+_SHIPPED = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+exec(compile(_SHIPPED.read_text(encoding="utf-8"), str(_SHIPPED), "exec"))
 
 
 def when_ready(server):

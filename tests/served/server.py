@@ -29,6 +29,7 @@ COMMAND_TIMEOUT_SECONDS = 600
 _CLEARED = (
     "APP_ENV", "DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "FLASK_APP", "FLASK_DEBUG", "FLASK_ENV",
     "GEOCODER", "MAIL_TO_CONSOLE", "SMTP_HOST", "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "TEST_DATABASE_URL",
+    "RATELIMIT_KEY_PREFIX", "WEB_CONCURRENCY", "RATELIMIT_LOGIN",
 )
 # Signs of a request that failed on the server: any of these in the error log fails the served layer.
 FAILURE_MARKS = ("Traceback", "WORKER TIMEOUT")
@@ -69,8 +70,9 @@ def drop_schema(server_url: str, schema: str) -> None:
         engine.dispose()
 
 
-def server_environment(database_url: str, config_name: str) -> dict[str, str]:
-    """The environment of the commands and the server: database, configuration, and in production a secret key.
+def server_environment(database_url: str, config_name: str, redis_url: str | None = None) -> dict[str, str]:
+    """The environment of the commands and the server: database, configuration, and in production a secret key
+    and rate limits shared by the workers through Redis (under a prefix of this server's own).
 
     Production cookies are marked Secure by default; the tests talk plain http, so they are not.
     """
@@ -78,6 +80,8 @@ def server_environment(database_url: str, config_name: str) -> dict[str, str]:
     env.update(DATABASE_URL=database_url, APP_ENV=config_name, GEOCODER="offline", PYTHONUNBUFFERED="1")
     if config_name == "production":
         env.update(SECRET_KEY=secrets.token_urlsafe(32), SESSION_COOKIE_SECURE="false")
+        if redis_url:
+            env.update(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=f"served-{secrets.token_hex(6)}")
     return env
 
 
@@ -149,6 +153,8 @@ class ServedApp:
             overrides = {"SQLALCHEMY_DATABASE_URI": self.database_url, "MAIL_TO_CONSOLE": False}
             if "SECRET_KEY" in self.env:
                 overrides["SECRET_KEY"] = self.env["SECRET_KEY"]  # so that signed links made here work there
+            if "PASSWORD_CHECK_LOCK_DIR" in self.env:
+                overrides["PASSWORD_CHECK_LOCK_DIR"] = self.env["PASSWORD_CHECK_LOCK_DIR"]  # the server's own slots
             self._app = create_app(CONFIGS[self.config_name], **overrides)
         return self._app
 
@@ -221,7 +227,7 @@ def _start_once(env: dict[str, str], directory: Path, workers: int) -> ServedApp
     with error_log.open("ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, env={**env, "SERVED_TEST_PID": str(os.getpid())},
                                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
-    server = ServedApp(url=f"http://127.0.0.1:{port}", env=env, config_name=env["APP_ENV"], directory=directory,
+    server = ServedApp(url=f"http://127.0.0.1:{port}", env=env, config_name=env.get("APP_ENV", "production"), directory=directory,
                        process=process, error_log=error_log, access_log=access_log, _checked=start)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

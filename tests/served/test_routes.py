@@ -1,4 +1,5 @@
-"""Every GET route of the URL map, over HTTP: no 5xx, whole bodies, HEAD as GET, and the signed-in pages reached.
+"""Every GET route of the URL map, over HTTP: no 5xx, whole bodies, HEAD as GET, no cookie for an anonymous visitor
+outside the form pages (cookie_pages.FORM_PAGES), and the signed-in pages reached.
 
 The routes come from a `create_app()` URL map, so a new GET route is covered as soon as it exists (and
 fails here until its arguments are given realistic values below). Each route is asked for by an
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from config import DevelopmentConfig
+from cookie_pages import FORM_PAGES, sends_to_sign_in
 
 from .visitor import Visitor
 
@@ -89,11 +91,13 @@ def route_values(served, world) -> dict[str, list[dict]]:
         "providers.profile": providers,
         "api.get_provider": providers,
         "listings.photo": [{"provider_id": world.listing_id}, {"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}],
+        "listings.contact": [{"provider_id": world.listing_id}, {"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}],
         "api.get_listing": own_listing,
         "listings.edit": own_listing,
         "listings.history": own_listing,
         "guides.modality": [{"slug": slug} for slug in modalities] + [{"slug": "no-such-therapy"}],
         "checks.check": [{"slug": slug} for slug in INSTRUMENTS] + [{"slug": "no-such-check"}],
+        "checks.questions": [{"slug": slug} for slug in INSTRUMENTS] + [{"slug": "no-such-check"}],
         "accounts.confirm": [{"token": confirm_token}, bad_token],
         "accounts.reset_password": [{"token": reset_token}, bad_token],
         "listings.confirm_availability_link": [{"token": availability_token}, bad_token],
@@ -150,6 +154,11 @@ def test_get_route(rule, served, route_values, signed_in):
         answers = {"anonymous": anonymous.get(path)}  # each: no 5xx, whole body
         head = anonymous.request("HEAD", path)
         assert head.status_code == answers["anonymous"].status_code, f"HEAD {path}: {head.status_code}"
+        for method, answer in (("GET", answers["anonymous"]), ("HEAD", head)):
+            if endpoint not in FORM_PAGES and not sends_to_sign_in(answer.status_code, answer.headers.get("Location")):
+                assert "Set-Cookie" not in answer.headers, f"{method} {path} set a cookie for an anonymous visitor"
+        if endpoint in FORM_PAGES and index == 0:  # the list names pages whose form does set one
+            assert "Set-Cookie" in answers["anonymous"].headers, f"GET {path} is listed in FORM_PAGES but set no cookie"
         answers.update((role, signed_in(role).get(path)) for role in ROLES)
         production = served.env["APP_ENV"] == "production"
         for who, answer in answers.items():

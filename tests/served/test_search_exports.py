@@ -122,7 +122,7 @@ def test_admin_export_has_one_row_per_provider(served, world):
         provider_ids = list(db.session.scalars(select(Provider.id).order_by(Provider.id)))
         assert db.session.scalar(select(func.count()).select_from(Provider)) >= 725
     admin = Visitor(served.url)
-    admin.log_in(world.admin_email, world.password)
+    admin.log_in(world.admin_email, world.password, world.admin_totp_secret)
     answer = admin.get("/admin/export.csv")
     assert answer.headers["Content-Disposition"].startswith('attachment; filename="directory-')
     assert answer.headers["Cache-Control"] == "no-store"

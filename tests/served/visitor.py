@@ -5,6 +5,7 @@ import json
 from html.parser import HTMLParser
 
 import requests
+from two_factor_codes import fresh_code
 
 TIMEOUT_SECONDS = 120
 
@@ -94,11 +95,17 @@ class Visitor:
         assert token, f"no csrf_token input on {path}"
         return token
 
-    def log_in(self, email: str, password: str) -> requests.Response:
-        """Sign in through the /login form, with its CSRF token; fails unless the app redirects (signed in)."""
+    def log_in(self, email: str, password: str, totp_secret: str | None = None) -> requests.Response:
+        """Sign in through the /login form, with its CSRF token, then the code form with a fresh code when given
+        the account's authenticator secret; fails unless the app redirects (signed in)."""
         token = self.form_token("/login")
         answer = self.post("/login", {"csrf_token": token, "email": email, "password": password})
         assert answer.status_code == 302, f"login as {email} answered {answer.status_code}: {answer.text[:1000]}"
+        if totp_secret is not None:
+            assert answer.headers["Location"].endswith("/login/code"), f"login as {email} asked for no code"
+            token = self.form_token("/login/code")
+            answer = self.post("/login/code", {"csrf_token": token, "code": fresh_code(totp_secret)})
+            assert answer.status_code == 302, f"the code of {email} answered {answer.status_code}: {answer.text[:1000]}"
         assert "/login" not in answer.headers["Location"], f"login as {email} went back to {answer.headers['Location']}"
         return answer
 

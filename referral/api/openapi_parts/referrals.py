@@ -46,7 +46,8 @@ PATHS = {
             "reason": {"type": "string"}, "appointment_date": {"type": "string", "format": "date"},
             "message": {"type": "string"}}})},
         "responses": {"200": ok("The copy after the action.", {"$ref": "#/components/schemas/ReferralCopy"}),
-                      "400": error("The body or a field is invalid; named."), "401": NOT_SIGNED_IN,
+                      "400": error("The body or a field is invalid; named. A question holding patient details "
+                                     "lists their kinds in error.kinds."), "401": NOT_SIGNED_IN,
                       "403": FORBIDDEN, "404": NOT_FOUND, "409": error("The action is not possible in the copy's state.")},
     }},
     "/api/v1/referrals/copies/{public_id}/messages": {"post": {
@@ -55,6 +56,7 @@ PATHS = {
         "requestBody": {"required": True, "content": content({"type": "object", "required": ["body"], "properties": {
             "body": {"type": "string"}}})},
         "responses": {"201": ok("The message.", {"type": "object", "required": ["id", "body"]}),
-                      "400": error("The body is invalid."), "401": NOT_SIGNED_IN, "403": FORBIDDEN, "404": NOT_FOUND},
+                      "400": error("The body is invalid, or holds patient details (their kinds in error.kinds)."),
+                      "401": NOT_SIGNED_IN, "403": FORBIDDEN, "404": NOT_FOUND},
     }},
 }

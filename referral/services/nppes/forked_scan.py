@@ -56,7 +56,8 @@ def _read_in_child(path: Path, columns: ColumnMap, behavioral: frozenset[str], s
                 if isinstance(item, Chunk):
                     send(marshal.dumps((CHUNK, item.events, item.rows_read, item.bytes_read)))
                 else:
-                    send(marshal.dumps((END, item.rows_read, item.last_line, item.last_npi, item.ends_mid_row)))
+                    send(marshal.dumps((END, item.rows_read, item.last_line, item.last_npi, item.ends_mid_row,
+                                        item.notes)))
     except ValidationFailed as error:
         send(marshal.dumps((FAILED, error.errors)))
     except Exception as error:  # the parent raises it

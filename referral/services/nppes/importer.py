@@ -45,6 +45,7 @@ class ImportStats:
     skipped_outside_us: int = 0
     batches_committed: int = 0
     truncated_at: int | None = None
+    notes: tuple[str, ...] = ()  # what the reading noticed about the whole file (its encoding)
     written: BatchCounts = field(default_factory=BatchCounts)
     started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
@@ -146,7 +147,7 @@ class NppesImport:
         progress_mask = ~(PROGRESS_EVERY - 1)
         for chunk in chunks:
             if type(chunk) is ScanEnd:
-                self.stats.rows_read = chunk.rows_read
+                self.stats.rows_read, self.stats.notes = chunk.rows_read, tuple(chunk.notes)
                 return chunk
             for kind, line, payload in chunk.events:
                 if kind == ROW:
@@ -154,7 +155,7 @@ class NppesImport:
                 elif kind == SHORT:
                     self._short_row(line, *payload, width)
                 else:
-                    self._reject(line, "", f"unreadable CSV: {payload}")
+                    self._reject(line, "", payload)
             passed_mark = (chunk.rows_read & progress_mask) != (self.stats.rows_read & progress_mask)
             self.stats.rows_read = chunk.rows_read
             # Commit a written batch at once, so that SQLite's write lock is not held while reading on.

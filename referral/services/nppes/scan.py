@@ -12,12 +12,12 @@ from typing import Iterator
 from ..errors import ValidationFailed
 from .columns import ColumnMap, compact_columns, values_at
 from .mapper import reported_npi
-from .reader import Source
+from .source import BadRow, Source
 
 # What an event says about one line: (kind, line, payload).
 ROW = "row"  # a row to map; payload: the row cut down to compact_columns()
 SHORT = "short"  # a row with another number of fields than the header; payload: (NPI or "", fields)
-UNREADABLE = "unreadable"  # a line the CSV reader refused; payload: its message
+UNREADABLE = "unreadable"  # a line or record that could not be read as a row; payload: the reason
 CHUNK_ROWS = 1 << 11  # rows read per chunk (a power of two: checked with a mask)
 MAX_CONSECUTIVE_CSV_ERRORS = 1000
 
@@ -33,12 +33,14 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ScanEnd:
-    """The end of the file: the rows read, the last line, and whether the file stops inside that line."""
+    """The end of the file: the rows read, the last line, whether the file stops inside that line, and what the
+    reading noticed about the whole file."""
 
     rows_read: int
     last_line: int
     last_npi: str
     ends_mid_row: bool
+    notes: tuple[str, ...]
 
 
 def scan(source: Source, columns: ColumnMap, behavioral: frozenset[str]) -> Iterator[Chunk | ScanEnd]:
@@ -47,7 +49,7 @@ def scan(source: Source, columns: ColumnMap, behavioral: frozenset[str]) -> Iter
     taxonomy_of = values_at(columns.taxonomy_indexes)
     compact = values_at(compact_columns(columns)[0])
     no_behavioral_code = behavioral.isdisjoint
-    position = source.position
+    position, bad_line = source.position, source.bad_line
     mask = CHUNK_ROWS - 1
     n = blanks = errors_in_a_row = last_error = 0  # n counts every line read, blank ones (rare) too
     events: list[tuple] = []
@@ -65,6 +67,10 @@ def scan(source: Source, columns: ColumnMap, behavioral: frozenset[str]) -> Iter
                         continue
                     events.append((ROW, position(), compact(row)))
                 elif row:
+                    reason = bad_line(row)
+                    if reason is not None:
+                        events.append((UNREADABLE, position(), reason))
+                        continue
                     first = row[0].strip()
                     events.append((SHORT, position(), (reported_npi(first) if first.isdigit() else "", len(row))))
                 else:
@@ -74,10 +80,11 @@ def scan(source: Source, columns: ColumnMap, behavioral: frozenset[str]) -> Iter
             n += 1
             errors_in_a_row = errors_in_a_row + 1 if last_error == n - 1 else 1
             last_error = n
-            events.append((UNREADABLE, position(), str(error)))
+            events.append((UNREADABLE, position(), str(error) if isinstance(error, BadRow) else f"unreadable CSV: {error}"))
             if errors_in_a_row >= MAX_CONSECUTIVE_CSV_ERRORS:
-                message = f"The file stopped being readable CSV near line {position()}."
+                kind = "CSV" if source.kind == "csv" else "NPI Registry JSON"
+                message = f"The file stopped being readable {kind} near {source.unit} {position()}."
                 raise ValidationFailed({"path": message}) from None
     yield Chunk(events, n - blanks, source.bytes_read())
     last_npi = row[columns.npi].strip() if len(row) > columns.npi else ""
-    yield ScanEnd(n - blanks, position(), last_npi, source.ends_mid_row())
+    yield ScanEnd(n - blanks, position(), last_npi, source.ends_mid_row(), tuple(source.notes()))

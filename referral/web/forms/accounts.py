@@ -1,4 +1,4 @@
-"""Forms for registration, sign-in, password reset and the account page.
+"""Forms for registration, sign-in (with its code step), password reset, the account page and two-step sign-in.
 
 Only the shape of the input is checked here; the rules (length, format, uniqueness) live in
 services/accounts.py, whose ValidationFailed errors the views attach next to the fields.
@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ...services.accounts import MIN_PASSWORD_LENGTH
 
-_PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one."
+_PASSWORD_HINT = (f"At least {MIN_PASSWORD_LENGTH} characters, not easy to guess and not built from your email "
+                  "address or name. A few unrelated words make a good one.")
 
 
 class ServiceErrorsMixin:
@@ -96,5 +97,32 @@ class ChangeEmailForm(ServiceErrorsMixin, FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
+class SignInCodeForm(ServiceErrorsMixin, FlaskForm):
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", description="The 6-digit code your authenticator app shows now, or one of your "
+                                           "recovery codes.",
+                       validators=[DataRequired("Enter the code from your app, or a recovery code."), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class SetUpCodeForm(ServiceErrorsMixin, FlaskForm):
+    """Confirm two-step sign-in with the first code the app shows."""
+
+    code = StringField("Code from your app", description="6 digits; the app shows a new one every 30 seconds.",
+                       validators=[DataRequired("Enter the 6-digit code from your app."), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TurnOffTwoFactorForm(ServiceErrorsMixin, FlaskForm):
+    """Turn two-step sign-in off, with the password and a code."""
+
+    password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField("Code from your app, or a recovery code",
+                       validators=[DataRequired("Enter the code from your app, or a recovery code."), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
 class ConfirmForm(FlaskForm):
-    """A button that carries only the CSRF token (confirm an address, log out)."""
+    """A button that carries only the CSRF token (confirm an address, log out, start setting up two-step sign-in)."""

@@ -23,9 +23,12 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import NumberInput
 
+from ...models import Inquiry, License, Office, Provider
 from ...services.attribute_values import DAY_NAMES
 from ...services.attributes import AVAILABILITY, EDITABLE, YES_NO
+from ...services.column_ranges import fits_column
 from ...services.geocoding import US_STATES
+from .column_limits import within
 from .search import MultiCheckboxField
 
 STATE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(code, code) for code in sorted(US_STATES)]
@@ -40,11 +43,12 @@ class ChoicesCheckboxes(MultiCheckboxField):
 class OfficeForm(Form):
     """One office address (no CSRF of its own: it lives inside the editor)."""
 
-    address1 = StringField("Street address", render_kw={"autocomplete": "address-line1"})
-    address2 = StringField("Suite, floor (optional)", render_kw={"autocomplete": "address-line2"})
-    city = StringField("City", render_kw={"autocomplete": "address-level2"})
+    address1 = StringField("Street address", [within(Office.address1)], render_kw={"autocomplete": "address-line1"})
+    address2 = StringField("Suite, floor (optional)", [within(Office.address2)],
+                           render_kw={"autocomplete": "address-line2"})
+    city = StringField("City", [within(Office.city)], render_kw={"autocomplete": "address-level2"})
     state = SelectField("State", choices=STATE_CHOICES, default="")
-    zip = StringField("ZIP code", render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
+    zip = StringField("ZIP code", [within(Office.zip)], render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
     remove = BooleanField("Remove this office")
 
     def is_blank(self) -> bool:
@@ -77,7 +81,7 @@ class LicenseForm(Form):
     """One state license."""
 
     state = SelectField("State", choices=STATE_CHOICES, default="")
-    number = StringField("License number")
+    number = StringField("License number", [within(License.number)])
     remove = BooleanField("Remove")
 
     def is_blank(self) -> bool:
@@ -106,12 +110,12 @@ class ListingForm(FlaskForm):
     """The listing editor: every field of the profile. Offices and licenses keep one spare row for adding."""
 
     version = HiddenField()
-    first_name = StringField("First name", render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Last name", render_kw={"autocomplete": "family-name"})
-    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)")
+    first_name = StringField("First name", [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
+    last_name = StringField("Last name", [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
+    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)", [within(Provider.credentials)])
     statement = TextAreaField("About you and your practice", render_kw={"rows": 10})
-    phone = TelField("Phone", render_kw={"autocomplete": "tel"})
-    website = URLField("Website", render_kw={"placeholder": "https://"})
+    phone = TelField("Phone", [within(Provider.phone)], render_kw={"autocomplete": "tel"})
+    website = URLField("Website", [within(Provider.website)], render_kw={"placeholder": "https://"})
     offices = FieldList(FormField(OfficeForm), min_entries=1)
     licenses = FieldList(FormField(LicenseForm), min_entries=1)
     photo = FileField("Photo (JPEG or PNG, at most 2 MB)", render_kw={"accept": "image/jpeg,image/png"})
@@ -180,9 +184,10 @@ class ListingForm(FlaskForm):
     def submitted_version(self) -> int | None:
         """The version the editor was opened at, or None when the hidden field was tampered with."""
         try:
-            return int(self.version.data)
+            version = int(self.version.data)
         except (TypeError, ValueError):
             return None
+        return version if fits_column(version, Provider.version_id) else None
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Put service errors next to their fields; "offices-0-zip" names a row among the kept ones."""
@@ -228,9 +233,9 @@ class NewListingForm(FlaskForm):
     """The few fields a new listing starts with; the editor does the rest."""
 
     npi = StringField("NPI (10 digits)", render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    first_name = StringField("First name", render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Last name", render_kw={"autocomplete": "family-name"})
-    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)")
+    first_name = StringField("First name", [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
+    last_name = StringField("Last name", [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
+    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)", [within(Provider.credentials)])
     provider_type = SelectField("Type of clinician")
 
     def attach_errors(self, errors: dict[str, str]) -> None:
@@ -259,9 +264,9 @@ class ActionForm(FlaskForm):
 class InquiryForm(FlaskForm):
     """The contact form on a profile. `website` is a honeypot that people never see."""
 
-    name = StringField("Your name", render_kw={"autocomplete": "name"})
-    email = EmailField("Email", render_kw={"autocomplete": "email"})
-    phone = TelField("Phone", render_kw={"autocomplete": "tel"})
+    name = StringField("Your name", [within(Inquiry.name)], render_kw={"autocomplete": "name"})
+    email = EmailField("Email", [within(Inquiry.email)], render_kw={"autocomplete": "email"})
+    phone = TelField("Phone", [within(Inquiry.phone)], render_kw={"autocomplete": "tel"})
     preferred_contact = RadioField(
         "How should they reach you?", choices=[SelectChoice("email", "By email"), SelectChoice("phone", "By phone")],
         default="email", validate_choice=False,

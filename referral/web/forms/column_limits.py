@@ -1,0 +1,8 @@
+"""Length validators taken from the column a field is stored in: a form never takes more than the column holds."""
+from wtforms.validators import Length
+
+
+def within(column) -> Length:
+    """At most the String column's length, said as the forms say it (WTForms also sets the field's maxlength)."""
+    length = column.type.length
+    return Length(max=length, message=f"Use at most {length} characters.")
