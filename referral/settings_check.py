@@ -59,8 +59,8 @@ def check_production_settings(config) -> None:
     """Raise UnsafeSettings naming every problem when a production app would start unsafe."""
     key_problem = secret_key_problem(config.get("SECRET_KEY"))
     storage_problem = rate_limit_problem(config.get("RATELIMIT_STORAGE_URI", "memory://"), serving_workers(config))
-    problems = [problem for problem in (key_problem, storage_problem) if problem]
     if key_problem:
-        problems.append("generate a key with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        key_problem += " (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    problems = [problem for problem in (key_problem, storage_problem) if problem]
     if problems:
         raise UnsafeSettings("Refusing to start in production: " + "; ".join(problems))
