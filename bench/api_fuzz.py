@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=30, help="examples per operation and phase (default 30)")
-    parser.add_argument("--workers", default="2", help="schemathesis' concurrent workers (default 2)")
+    parser.add_argument("--workers", default="1", help="schemathesis' concurrent workers (default 1: its generator's own errors appear with more)")
     return parser.parse_args(argv)
 
 

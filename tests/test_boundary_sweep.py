@@ -131,3 +131,17 @@ def test_hostile_input_is_refused_with_400_and_never_gets_a_server_error(app, id
                 failures.append(f"{method} {rule} as {role} with {payload}: {status} ({request['path'][:120]})")
     record_property("statuses", dict(statuses))
     assert not failures, "\n".join(failures)
+
+
+GET_RULES = [rule for rule, method in RULES if method == "GET" and not rule.startswith("/static")]
+
+
+@pytest.mark.parametrize("rule", GET_RULES)
+def test_what_any_signed_in_role_is_shown_is_never_cached(app, ids, as_role, rule):
+    uncached = []
+    for role in ROLES[1:]:
+        answer = as_role(role).get(_path(rule, ids))
+        answer.close()  # a streamed answer (the CSV exports) holds its request open until closed
+        if answer.headers.get("Cache-Control") != "no-store":
+            uncached.append(f"GET {rule} as {role}: {answer.status_code} {answer.headers.get('Cache-Control')!r}")
+    assert not uncached, "\n".join(uncached)
