@@ -72,7 +72,7 @@ def open_member(path: Path) -> Iterator[tuple[zipfile.ZipInfo, Callable[[int], b
             stream = archive.open(member)
         except _DAMAGE as error:
             raise _invalid(f"The zip file is damaged: {error}.") from None
-        except (RuntimeError, NotImplementedError) as error:  # encrypted, or packed in an unknown way
+        except (RuntimeError, NotImplementedError) as error:  # encrypted, or packed with a method zipfile cannot unpack
             raise _invalid(f"The zip file cannot be read: {error}.") from None
         with stream:
             yield member, guarded(stream.read)
