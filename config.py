@@ -52,8 +52,6 @@ class Config:
 
     # Availability: after this many days unconfirmed a listing no longer counts as accepting.
     AVAILABILITY_STALE_DAYS = int(os.environ.get("AVAILABILITY_STALE_DAYS", "45"))
-    # After this many days it sorts after confirmed listings at equal relevance.
-    AVAILABILITY_SORT_LAST_DAYS = int(os.environ.get("AVAILABILITY_SORT_LAST_DAYS", "180"))
     AVAILABILITY_REMINDER_DAYS = int(os.environ.get("AVAILABILITY_REMINDER_DAYS", "30"))
 
     # Listings (provider self-service): emailed confirmation links, patient inquiries and their retention.

@@ -514,7 +514,7 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
     providers = {
         row.id: row for row in db.session.execute(select(
             Provider.id, Provider.provider_type_id, Provider.listing_status, Provider.active,
-            Provider.availability_confirmed_at))
+            Provider.accepting_new_patients, Provider.availability_confirmed_at))
     }
     offices: dict[int, list[tuple[float, float]]] = {}
     for provider_id, lat, lng in db.session.execute(select(Office.provider_id, Office.lat, Office.lng)):
@@ -531,7 +531,7 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
         wanted_sets[parameter] = members
 
     origin = criteria.place
-    sort_cutoff = now - timedelta(days=rules.sort_last_days)
+    accepting_cutoff = now - timedelta(days=rules.stale_days)
     ranked = []
     for provider_id, row in providers.items():
         if row.listing_status not in SEARCHABLE_LISTING_STATUSES or not row.active:
@@ -546,8 +546,11 @@ def naive_search(criteria: SearchCriteria, now: datetime, rules: AvailabilityRul
         if nearest is None or nearest > criteria.radius:
             continue
         confirmed = row.availability_confirmed_at
-        stale = 0 if confirmed is not None and confirmed >= sort_cutoff else 1
-        ranked.append((math.floor(nearest / BAND_MILES), stale, nearest, provider_id))
+        if row.accepting_new_patients and confirmed is not None and confirmed >= accepting_cutoff:
+            availability = 0
+        else:
+            availability = 2 if row.accepting_new_patients is False and confirmed is not None else 1
+        ranked.append((math.floor(nearest / BAND_MILES), availability, nearest, provider_id))
     ranked.sort()
     return [(provider_id, nearest) for _, _, nearest, provider_id in ranked[:criteria.per_page]]
 

@@ -17,8 +17,9 @@ from referral.extensions import db
 from referral.models import Office, Provider, ProviderType, utcnow
 from referral.services.geocoding import EARTH_RADIUS_MILES, Place
 from referral.services.reference import get_by_slug
-from referral.services.search import BAND_MILES, AvailabilityRules, nearest_provider_ids
+from referral.services.search import AvailabilityRules, nearest_provider_ids
 from referral.services.search_params import SearchCriteria
+from search_order import best_match_key
 
 CENTER = (43.6328, -116.2035)
 RULES = AvailabilityRules()
@@ -63,7 +64,6 @@ def haversine(lat1, lng1, lat2, lng2):
 def brute_force(rows: list[dict], criteria: SearchCriteria, now, limit: int) -> list[int]:
     """The ids a located search must return, filtered and ordered in Python."""
     accepting_cutoff = now - timedelta(days=RULES.stale_days)
-    sort_last_cutoff = now - timedelta(days=RULES.sort_last_days)
     words = [word.lower() for word in criteria.q.split()[:8]]
     kept = []
     for row in rows:
@@ -84,9 +84,9 @@ def brute_force(rows: list[dict], criteria: SearchCriteria, now, limit: int) -> 
         miles = haversine(CENTER[0], CENTER[1], row["lat"], row["lng"])
         if miles > criteria.radius:
             continue
-        stale = row["availability_confirmed_at"] is None or row["availability_confirmed_at"] < sort_last_cutoff
-        kept.append((math.floor(miles / BAND_MILES), stale, miles, row["id"]))
-    return [entry[3] for entry in sorted(kept)][:limit]
+        kept.append((best_match_key(row["accepting_new_patients"], row["availability_confirmed_at"], miles,
+                                    (miles, row["id"]), now, RULES), row["id"]))
+    return [pid for _, pid in sorted(kept)][:limit]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -132,14 +132,14 @@ def test_accepting_needs_a_recent_confirmation(make_provider, fake_geocoder):
     make_provider(last_name="Never", accepting_new_patients=True, confirmed_days_ago=None)
     make_provider(last_name="Closed", accepting_new_patients=False, confirmed_days_ago=1)
     assert names(run(fake_geocoder, accepting="true")) == ["Fresh"]
-    assert names(run(fake_geocoder, accepting="false")) == ["Closed", "Stale", "Never"]
+    assert names(run(fake_geocoder, accepting="false")) == ["Never", "Stale", "Closed"]
 
 
 def test_accepting_threshold_with_a_frozen_clock(make_provider, fake_geocoder):
     confirmed = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
     make_provider(last_name="Edge", availability_confirmed_at=confirmed)
     criteria = parse_search({"accepting": "true"}, fake_geocoder)
-    rules = AvailabilityRules(stale_days=45, sort_last_days=180)
+    rules = AvailabilityRules(stale_days=45)
     day_44 = confirmed + timedelta(days=44)
     day_46 = confirmed + timedelta(days=46)
     assert names(search_providers(criteria, now=day_44, rules=rules)) == ["Edge"]
@@ -147,10 +147,10 @@ def test_accepting_threshold_with_a_frozen_clock(make_provider, fake_geocoder):
 
 
 def test_long_unconfirmed_listings_sort_after_confirmed_ones_at_equal_relevance(make_provider, fake_geocoder):
-    # Both within the same half-mile band: the long-unconfirmed one comes second though it is nearer.
+    # Both within the same one-mile band: the long-unconfirmed one comes second though it is nearer.
     make_provider(last_name="OldButNear", offices=[office_at(2.05)], confirmed_days_ago=200)
     make_provider(last_name="Confirmed", offices=[office_at(2.4)], confirmed_days_ago=5)
-    make_provider(last_name="NextBand", offices=[office_at(2.6)], confirmed_days_ago=5)
+    make_provider(last_name="NextBand", offices=[office_at(3.1)], confirmed_days_ago=5)
     assert names(run(fake_geocoder, near="10025")) == ["Confirmed", "OldButNear", "NextBand"]
     # Without a location, by name, unconfirmed last.
     assert names(search_providers(parse_search({}, fake_geocoder))) == ["Confirmed", "NextBand", "OldButNear"]

@@ -10,22 +10,25 @@ from referral.extensions import db
 from referral.models import Office, OfficeHours, Provider, ProviderType, utcnow
 from referral.services.geocoding import EARTH_RADIUS_MILES, Place
 from referral.services.reference import get_by_slug
-from referral.services.search import BAND_MILES, AvailabilityRules, search_providers
-from referral.services.search_params import SORT_VALUES, SearchCriteria
+from referral.services.search import AvailabilityRules, search_providers
+from referral.services.search_params import SORT_VALUES, SearchCriteria, parse_search
+from search_order import best_match_key
 
 CENTER = (41.8781, -87.6298)
 RULES = AvailabilityRules()
 
 listings = st.lists(
     st.fixed_dictionaries({
-        "dlat": st.floats(min_value=-0.25, max_value=0.25, allow_nan=False),
-        "dlng": st.floats(min_value=-0.3, max_value=0.3, allow_nan=False),
+        # Most listings within a couple of miles, so that many share a distance band; some far apart.
+        "dlat": st.one_of(st.floats(min_value=-0.02, max_value=0.02), st.floats(min_value=-0.25, max_value=0.25)),
+        "dlng": st.one_of(st.floats(min_value=-0.03, max_value=0.03), st.floats(min_value=-0.3, max_value=0.3)),
         "fee": st.one_of(st.none(), st.integers(min_value=60, max_value=300)),
         "sliding_scale": st.booleans(),
         "gender": st.sampled_from([None, "woman", "man", "nonbinary"]),
         "lgbtq_affirming": st.booleans(),
         "free_consultation": st.booleans(),
-        "confirmed_days": st.one_of(st.none(), st.integers(min_value=0, max_value=400)),
+        "accepting": st.booleans(),
+        "confirmed_days": st.one_of(st.none(), st.integers(min_value=0, max_value=400), st.sampled_from([44, 45, 46])),
         "evenings": st.booleans(),
         "last_name": st.sampled_from(["Abbot", "Birch", "Cole", "Abbot", "Dunn"]),
     }),
@@ -70,10 +73,7 @@ def order_key(row: dict, sort: str, miles, now):
         return (row["fee"] is None, row["fee"] or 0, *ties)
     if sort == "confirmed":
         return (confirmed is None, -(confirmed.timestamp() if confirmed else 0), *ties)
-    stale = confirmed is None or confirmed < now - timedelta(days=RULES.sort_last_days)
-    if miles is not None:
-        return (math.floor(miles / BAND_MILES), stale, *ties)
-    return (stale, *ties)
+    return best_match_key(row["accepting"], confirmed, miles, ties, now, RULES)
 
 
 @settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -96,7 +96,7 @@ def test_filters_and_sorts_match_brute_force_page_by_page(app_ctx, rows, asked, 
             "version_id": 1, "listing_status": "unclaimed", "active": True, "source": "demo", "fee": r["fee"],
             "fee_min": r["fee_min"], "fee_max": r["fee"], "sliding_scale": r["sliding_scale"], "gender": r["gender"],
             "lgbtq_affirming": r["lgbtq_affirming"], "free_consultation": r["free_consultation"],
-            "availability_confirmed_at": r["availability_confirmed_at"], "accepting_new_patients": True,
+            "availability_confirmed_at": r["availability_confirmed_at"], "accepting_new_patients": r["accepting"],
         } for r in rows])
         db.session.execute(insert(Office), [{
             "id": r["id"], "provider_id": r["id"], "city": "Chicago", "state": "IL", "zip": "60602",
@@ -123,3 +123,22 @@ def test_filters_and_sorts_match_brute_force_page_by_page(app_ctx, rows, asked, 
     else:  # nothing counted beyond the page: it knows only the matches through it, and that more follow
         assert found.total == offset + per_page < len(expected) and found.has_next
     db.session.rollback()
+
+
+def test_within_a_mile_availability_comes_before_a_few_hundred_yards(app_ctx, make_provider, fake_geocoder):
+    north = {"lng": -73.9683, "zip": "10025", "city": "New York", "state": "NY"}
+
+    def miles_north(miles):
+        return [{**north, "lat": 40.7975 + miles / 69.09}]
+
+    make_provider(last_name="Closed", offices=miles_north(0.1), accepting_new_patients=False, confirmed_days_ago=2)
+    make_provider(last_name="Unconfirmed", offices=miles_north(0.3), confirmed_days_ago=300)
+    make_provider(last_name="Unlisted", offices=miles_north(0.4), accepting_new_patients=False, confirmed_days_ago=None)
+    make_provider(last_name="Open", offices=miles_north(0.9), confirmed_days_ago=20)
+    make_provider(last_name="NextMile", offices=miles_north(1.1), confirmed_days_ago=1)
+
+    def order(**params):
+        return [hit.provider.last_name for hit in search_providers(parse_search({"near": "10025", **params}, fake_geocoder)).hits]
+
+    assert order() == ["Open", "Unconfirmed", "Unlisted", "Closed", "NextMile"]
+    assert order(sort="distance") == ["Closed", "Unconfirmed", "Unlisted", "Open", "NextMile"]

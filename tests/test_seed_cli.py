@@ -38,7 +38,7 @@ def test_demo_directory_is_searchable_around_10025(runner, client):
     data = client.get("/api/v1/providers?near=10025&modality=psychodynamic&frequency=weekly&radius=5").get_json()
     assert data["total"] >= 10
     distances = [r["distance_miles"] for r in data["results"]]
-    # Nearest first by mile (ranking is by half-mile band; long-unconfirmed listings sort last within one).
+    # Nearest first by mile (ranking is by one-mile band; availability orders the listings within one).
     bands = [int(d) for d in distances]
     assert bands == sorted(bands) and max(distances) <= 5
     psychiatrists = client.get("/api/v1/providers?type=psychiatrist&per_page=100").get_json()["results"]

@@ -4,13 +4,22 @@ from flask import current_app, jsonify, request
 from ..services.errors import ValidationFailed
 from ..services.providers import get_public_provider
 from ..services.search import AvailabilityRules, search_providers
-from ..services.search_params import SearchLimits, parse_search
+from ..services.search_params import SearchLimits, SearchRefused, parse_search
 from . import api_bp
+from .errors import error_response
 from .schemas import provider_detail, search_page_dict
 
 
 def _rules() -> AvailabilityRules:
     return AvailabilityRules.from_config(current_app.config)
+
+
+@api_bp.errorhandler(SearchRefused)
+def _search_refused(error: SearchRefused):
+    """A refused search; a place that named no single place also carries the likeliest places to choose from."""
+    suggestions = [{"near": choice.near, "label": choice.label} for choice in error.place_choices]
+    extra = {"suggestions": suggestions} if "near" in error.errors else {}
+    return error_response(400, error.message, error.parameter, errors=error.errors, **extra)
 
 
 @api_bp.get("/providers")

@@ -19,9 +19,9 @@ from .spatial import office_in_box
 
 MILES_PER_DEGREE_LAT = EARTH_RADIUS_MILES * math.pi / 180
 TWO = literal_column("2.0", Float)
-# Results are ranked by distance band first: listings within the same band are equally relevant,
-# and among them those unconfirmed for long sort last. Widening radii are whole bands.
-BAND_MILES = 0.5
+# Results are ranked by distance band first: listings within the same mile are equally near to the people
+# choosing, so among them availability decides (see availability_rank). Widening radii are whole bands.
+BAND_MILES = 1.0
 # The first radius tried when looking for the nearest matches (see nearest_provider_ids): one band, the
 # smallest circle whose matches are exactly the first ones (in dense places it already holds a page).
 FIRST_RADIUS_MILES = BAND_MILES
@@ -38,15 +38,14 @@ WEEKEND_DAYS = (5, 6)
 
 @dataclass(frozen=True)
 class AvailabilityRules:
-    """How old a confirmation may be before a listing stops counting as accepting, or sorts last."""
+    """How old a confirmation may be before a listing stops counting as accepting."""
 
     stale_days: int = 45
-    sort_last_days: int = 180
 
     @classmethod
     def from_config(cls, config) -> "AvailabilityRules":
         """The rules the app's configuration sets."""
-        return cls(config.get("AVAILABILITY_STALE_DAYS", 45), config.get("AVAILABILITY_SORT_LAST_DAYS", 180))
+        return cls(config.get("AVAILABILITY_STALE_DAYS", 45))
 
 
 @dataclass
@@ -93,25 +92,45 @@ class SearchPage:
         """Whether the page asked for lies beyond the last result."""
         return self.page > 1 and not self.hits
 
+    @property
+    def last_known_page(self) -> int:
+        """The last page known to hold results: the last of all when total_exact, else the one after this page."""
+        return self.pages if self.total_exact else self.page + 1
 
-def _cutoffs(now: datetime, rules: AvailabilityRules) -> dict[str, datetime]:
-    return {
-        "accepting_cutoff": now - timedelta(days=rules.stale_days),
-        "sort_last_cutoff": now - timedelta(days=rules.sort_last_days),
-    }
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """The pages to link: the first, the last known, and `around` either side of this one; None marks a gap."""
+        last = self.last_known_page
+        shown = sorted({1, last, *range(max(1, self.page - around), min(last, self.page + around) + 1)})
+        numbers: list[int | None] = []
+        for number in shown:
+            previous = numbers[-1] if numbers else number - 1
+            if number - previous == 2:
+                numbers.append(previous + 1)  # a gap of one page shows that page instead of a mark
+            elif number - previous > 2:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+def _accepting_cutoff(now: datetime, rules: AvailabilityRules) -> datetime:
+    return now - timedelta(days=rules.stale_days)
 
 
 def accepting_clause(now: datetime, rules: AvailabilityRules):
     """SQL truth of "accepting new patients, confirmed within the stale window"."""
-    cutoff = bindparam("accepting_cutoff", _cutoffs(now, rules)["accepting_cutoff"], type_=UTCDateTime)
+    cutoff = bindparam("accepting_cutoff", _accepting_cutoff(now, rules), type_=UTCDateTime)
     return and_(Provider.accepting_new_patients.is_(True), Provider.availability_confirmed_at >= cutoff)
 
 
-def sort_last_key(now: datetime, rules: AvailabilityRules):
-    """0 for listings confirmed recently, 1 for those unconfirmed long enough to sort after them."""
-    cutoff = bindparam("sort_last_cutoff", _cutoffs(now, rules)["sort_last_cutoff"], type_=UTCDateTime)
+def availability_rank(now: datetime, rules: AvailabilityRules):
+    """0 for listings accepting new patients, 1 when that is unknown, 2 for those not accepting: as their badges say.
+
+    Unknown is a listing that says it is accepting but has not confirmed it within the stale window, or has
+    never confirmed anything; a listing that has confirmed it is not accepting says so however long ago.
+    """
     return case(
-        (and_(Provider.availability_confirmed_at.is_not(None), Provider.availability_confirmed_at >= cutoff), 0),
+        (accepting_clause(now, rules), 0),
+        (and_(Provider.accepting_new_patients.is_(False), Provider.availability_confirmed_at.is_not(None)), 2),
         else_=1,
     )
 
@@ -229,15 +248,14 @@ def _order(sort: str, now, rules, nearest=None) -> tuple:
         confirmed = Provider.availability_confirmed_at
         return (confirmed.is_(None), confirmed.desc(), *ties)
     if nearest is not None:
-        return (func.floor(nearest / BAND_MILES), sort_last_key(now, rules), *ties)
-    return (sort_last_key(now, rules), *ties)
+        return (func.floor(nearest / BAND_MILES), availability_rank(now, rules), *ties)
+    return (availability_rank(now, rules), *ties)
 
 
 def _ranked_statement(criteria: SearchCriteria, filters: list, now, rules, *, inclusive: bool):
     """Matches within a circle whose box and radius are bind parameters, in the order asked for.
 
-    Best match: relevance is the half-mile band; listings unconfirmed for long sort after confirmed ones
-    within a band. The values bound here are the current search's; _precompiled_ranked keeps the compiled text.
+    Best match: relevance is the one-mile band; within a band, availability_rank orders the listings. The values bound here are the current search's; _precompiled_ranked keeps the compiled text.
     """
     place = criteria.place
     distance = distance_expression(place.lat, place.lng)
@@ -337,12 +355,9 @@ def _run_ranked(precompiled: _PrecompiledSQL, values: dict) -> list[tuple[int, f
 def _search_values(criteria: SearchCriteria, now, rules) -> dict:
     """The values of the fields bound per search (_BOUND_PER_SEARCH) and of the time, by bind parameter name."""
     place = criteria.place
-    cutoffs = _cutoffs(now, rules)
     values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat))}
-    if criteria.sort == "best":
-        values["sort_last_cutoff"] = cutoffs["sort_last_cutoff"]
-    if "accepting" in criteria.filters:
-        values["accepting_cutoff"] = cutoffs["accepting_cutoff"]
+    if criteria.sort == "best" or "accepting" in criteria.filters:
+        values["accepting_cutoff"] = _accepting_cutoff(now, rules)
     for name in _FILTERS_BOUND_PER_SEARCH & set(criteria.filters):
         values[BY_NAME[name].search_parameter] = criteria.filters[name]
     values.update({f"q_{i}": pattern for i, pattern in enumerate(_keyword_patterns(criteria))})

@@ -9,9 +9,12 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from werkzeug.datastructures import MultiDict
+
 from .attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO, Attribute
 from .errors import ValidationFailed
 from .geocoding import US_STATES, Geocoder, Place
+from .places import PlaceChoice, find_place, place_error
 from .reference import ids_for_slugs
 
 SEARCH_OWN_PARAMETERS = ("near", "lat", "lng", "radius", "q", "state", "sort", "page", "per_page")
@@ -21,6 +24,14 @@ TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off"}
 MAX_QUERY_LENGTH = 200
 MAX_LIST_VALUES = 50
+
+
+class SearchRefused(ValidationFailed):
+    """A search refused; when its place named no single place, `place_choices` holds the likeliest ones."""
+
+    def __init__(self, errors: dict[str, str], place_choices: tuple[PlaceChoice, ...] = ()):
+        super().__init__(errors)
+        self.place_choices = place_choices
 
 
 @dataclass(frozen=True)
@@ -87,17 +98,19 @@ class SearchCriteria:
         return replace(self, filters={name: value for name, value in kept.items() if value is not None})
 
 
-def _values(args, name: str) -> list[str]:
+def given(args) -> MultiDict:
+    """The parameters that carry a value, trimmed: an empty or blank value is the same as no parameter."""
     if hasattr(args, "getlist"):
-        values = args.getlist(name)
+        pairs = args.items(multi=True)
     else:
-        raw = args.get(name)
-        values = list(raw) if isinstance(raw, (list, tuple)) else ([] if raw is None else [raw])
-    return [str(v).strip() for v in values if str(v).strip() != ""]
+        pairs = ((name, value) for name, raw in args.items()
+                 for value in (raw if isinstance(raw, (list, tuple)) else [raw]))
+    return MultiDict((name, str(value).strip()) for name, value in pairs
+                     if value is not None and str(value).strip() != "")
 
 
 def _single(args, name: str) -> str:
-    values = _values(args, name)
+    values = args.getlist(name)
     return values[-1] if values else ""
 
 
@@ -135,7 +148,7 @@ def _parse_int(args, name: str, errors: dict, *, low: int, high: int | None, def
     return value
 
 
-def _parse_location(args, geocoder: Geocoder, errors: dict) -> Place | None:
+def _parse_location(args, geocoder: Geocoder, errors: dict, choices: list[PlaceChoice]) -> Place | None:
     lat_raw, lng_raw = _single(args, "lat"), _single(args, "lng")
     if lat_raw or lng_raw:
         lat, lng = _parse_float(lat_raw), _parse_float(lng_raw)
@@ -152,16 +165,17 @@ def _parse_location(args, geocoder: Geocoder, errors: dict) -> Place | None:
     if len(near) > MAX_QUERY_LENGTH:
         errors["near"] = "near is too long"
         return None
-    place = geocoder.locate(near)
-    if place is None:
-        errors["near"] = f"We could not find “{near}”. Enter a 5-digit ZIP code or a city and state, like “Boise, ID”."
-    return place
+    found = find_place(near, geocoder)
+    if found.place is None:
+        errors["near"] = place_error(near, found)
+        choices.extend(found.choices)
+    return found.place
 
 
 def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ...], tuple] | None:
     """(values asked, what the SQL filters by) for a list attribute, or None when absent or wrong."""
     name = attribute.search_parameter
-    wanted = list(dict.fromkeys(v.lower() for v in _values(args, name)))
+    wanted = list(dict.fromkeys(v.lower() for v in args.getlist(name)))
     if not wanted:
         return None
     if len(wanted) > MAX_LIST_VALUES:
@@ -199,15 +213,17 @@ def _parse_filters(args, errors: dict) -> tuple[dict, dict]:
 
 
 def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits(), *, strict: bool = False) -> SearchCriteria:
-    """Validate search parameters; raise ValidationFailed naming each bad parameter."""
+    """Validate search parameters; raise SearchRefused (a ValidationFailed) naming each bad parameter."""
     errors: dict[str, str] = {}
     if strict:
         keys = args.keys() if hasattr(args, "keys") else []
         for name in keys:
             if name not in KNOWN_PARAMETERS:
                 errors[name] = f"unknown parameter {name}"
+    args = given(args)
 
-    place = _parse_location(args, geocoder, errors)
+    place_choices: list[PlaceChoice] = []
+    place = _parse_location(args, geocoder, errors, place_choices)
 
     radius = limits.default_radius
     radius_raw = _single(args, "radius")
@@ -245,6 +261,6 @@ def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits()
         label="Results per page",
     )
     if errors:
-        raise ValidationFailed(errors)
+        raise SearchRefused(errors, tuple(place_choices))
     return SearchCriteria(place=place, radius=radius, filters=filters, values=values, q=q, state=state, sort=sort,
                           page=page, per_page=per_page)

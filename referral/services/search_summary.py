@@ -41,15 +41,16 @@ def _labels(attribute, values: tuple[str, ...]) -> dict[str, str]:
     return {value: items.by_id[items.id_by_slug[value]].name for value in values if value in items.id_by_slug}
 
 
-def sort_note(criteria: SearchCriteria) -> str:
-    """How the results are ordered, said plainly."""
+def sort_note(criteria: SearchCriteria, stale_days: int) -> str:
+    """How the results are ordered, said plainly; `stale_days` is how recent a confirmation of accepting must be."""
     if criteria.sort == "distance":
         return "Nearest first."
     if criteria.sort == "fee":
         return "Lowest standard fee first; listings that give no standard fee come last."
     if criteria.sort == "confirmed":
         return "Most recently confirmed availability first; listings never confirmed come last."
+    groups = (f"clinicians accepting new patients (confirmed in the last {stale_days} days) come first, then those "
+              "whose availability is not confirmed, then those not accepting new patients")
     if criteria.place is not None:
-        return ("Best match: nearest first, counting every half mile as one step; within a step, listings whose "
-                "availability was confirmed in the last six months come before the others.")
-    return "By name; listings whose availability has not been confirmed for six months come after the others."
+        return f"Best match: nearest mile first. Within each mile, {groups}; nearer before farther within each group."
+    return f"Best match: {groups}; by name within each group."

@@ -1,5 +1,5 @@
 """The home page and small static pages."""
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 
 from ..services.attributes import SEARCHABLE
 from ..services.reference import items_by_attribute
@@ -20,3 +20,9 @@ def home():
 def about():
     """What the directory is, where its data comes from, and what it does not do."""
     return render_template("main/about.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon, for browsers that ask for it where pages do not name one."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml")

@@ -10,7 +10,19 @@ from ...services.attributes import (
     SORTS,
     YES_NO,
 )
-from .common import NULLABLE_INTEGER, NULLABLE_NUMBER, NULLABLE_STRING, STRINGS, error, ok, path, query, ref
+from .common import (
+    COMPONENT_SCHEMAS,
+    NULLABLE_INTEGER,
+    NULLABLE_NUMBER,
+    NULLABLE_STRING,
+    STRINGS,
+    content,
+    error,
+    ok,
+    path,
+    query,
+    ref,
+)
 
 TAG = "Providers"
 # An empty value, like "any", filters nothing.
@@ -52,7 +64,10 @@ def attribute_schema(attribute) -> dict:
 
 
 SEARCH_PARAMETERS = [
-    query("near", {"type": "string", "maxLength": 200}, "A 5-digit ZIP code or \"City, ST\" to measure distance from.", "10025"),
+    query("near", {"type": "string", "maxLength": 200},
+          "Where to measure distance from: a ZIP code (or ZIP+4), or a city as people write it: \"Boise, ID\", "
+          "\"Boise ID\", \"Boise, Idaho\", \"Boise, ID 83702\", or a short name such as \"NYC\". A place that "
+          "names no single place answers 400 with suggestions.", "10025"),
     query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude to measure from (give lng too).", 40.7975),
     query("lng", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude to measure from (give lat too).", -73.9683),
     query("radius", {"type": "number", "minimum": 1, "maximum": 100}, "Miles from the place (default 25).", 10),
@@ -60,8 +75,11 @@ SEARCH_PARAMETERS = [
     query("q", {"type": "string", "maxLength": 200}, "Words in the name or statement.", "couples"),
     query("state", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}, "Two-letter state: licensed there (for telehealth).", "NY"),
     query("sort", {"type": "string", "enum": [choice.value for choice in SORTS]},
-          "Order: best match (default; nearest half-mile band first, recently confirmed first within it), "
-          "distance, lowest standard fee, most recently confirmed availability.", "best"),
+          "Order: best match (default: nearest mile first; within each mile, clinicians accepting new patients "
+          "with a recent confirmation (`accepting_new_patients` true) first, then those whose availability is not "
+          "confirmed, then those who confirmed they are not accepting; nearer first within each group; without a "
+          "place, the same groups by name), distance (nearest first), lowest standard fee, most recently confirmed "
+          "availability.", "best"),
     query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page number (default 1).", 1),
     query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Results per page (default 20).", 20),
 ]
@@ -125,7 +143,45 @@ SEARCH_PAGE = {
     },
 }
 
-SCHEMAS = {"Office": OFFICE, "ProviderSummary": PROVIDER_SUMMARY, "ProviderDetail": PROVIDER_DETAIL, "SearchPage": SEARCH_PAGE}
+_ERROR_FIELDS = COMPONENT_SCHEMAS["Error"]["properties"]["error"]["properties"]
+SEARCH_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message"],
+            "properties": {
+                **_ERROR_FIELDS,
+                "suggestions": {
+                    "type": "array",
+                    "description": "Present when near names no single place: the likeliest places, closest name "
+                                   "first, then the most populous. Empty only when no place name comes close.",
+                    "items": {"type": "object", "required": ["near", "label"], "properties": {
+                        "near": {"type": "string", "description": "The near value that finds this place."},
+                        "label": {"type": "string", "description": "The place as people read it."},
+                    }},
+                },
+            },
+        }
+    },
+    "example": {"error": {
+        "parameter": "near",
+        "message": "There is more than one place called “Springfield”. Choose one, or add the state, like "
+                   "“Springfield, MO”.",
+        "errors": {"near": "There is more than one place called “Springfield”. Choose one, or add the state, "
+                           "like “Springfield, MO”."},
+        "suggestions": [{"near": "Springfield, MO", "label": "Springfield, Missouri"},
+                        {"near": "Springfield, MA", "label": "Springfield, Massachusetts"}],
+    }},
+}
+SEARCH_REFUSED = {
+    "description": "A parameter is unknown or malformed, or the page is past the end. A place that names no single "
+                   "place (unknown, or shared by several) also carries suggestions.",
+    "content": content(ref("SearchError")),
+}
+
+SCHEMAS = {"SearchError": SEARCH_ERROR, "Office": OFFICE, "ProviderSummary": PROVIDER_SUMMARY, "ProviderDetail": PROVIDER_DETAIL, "SearchPage": SEARCH_PAGE}
 
 PATHS = {
     "/api/v1/providers": {
@@ -138,7 +194,7 @@ PATHS = {
             "responses": {
                 "200": ok("A page of results.", ref("SearchPage"), example={
                     "results": [], "page": 1, "per_page": 20, "total": 0, "total_exact": True}),
-                "400": error("A parameter is unknown or malformed, or the page is past the end."),
+                "400": SEARCH_REFUSED,
             },
         }
     },
@@ -152,7 +208,7 @@ PATHS = {
             "responses": {
                 "200": ok("CSV with a header row.", {"type": "string"}, "text/csv",
                           example="id,npi,first_name,last_name,...\r\n"),
-                "400": error("A parameter is unknown or malformed, or the page is past the end."),
+                "400": SEARCH_REFUSED,
             },
         }
     },

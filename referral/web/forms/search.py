@@ -6,6 +6,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ...services.attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO
+from ...services.search_params import given
 
 RADIUS_CHOICES = [SelectChoice(str(m), f"{m} miles") for m in (5, 10, 25, 50, 100)]
 SORT_CHOICES = [SelectChoice(choice.value, choice.label) for choice in SORTS]
@@ -30,6 +31,11 @@ class SearchForm(FlaskForm):
 
     class Meta:
         csrf = False  # a GET search changes nothing
+
+        def wrap_formdata(self, form, formdata):
+            """The query string as the search reads it: a parameter with an empty value is no parameter."""
+            formdata = super().wrap_formdata(form, formdata)
+            return None if formdata is None else given(formdata)
 
     near = StringField("ZIP code or city, state", render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10025 or Boise, ID"})
     lat = HiddenField()
@@ -62,6 +68,18 @@ class SearchForm(FlaskForm):
             if field is None or not hasattr(field, "errors"):
                 field = self.near
             field.errors = list(field.errors or []) + [message]
+
+    @property
+    def fee_and_keyword(self) -> list:
+        """The typed-in filters, shown together: each amount, then the keyword."""
+        return [self[a.search_parameter] for a in AMOUNTS] + [self.q]
+
+    @property
+    def filters_in_effect(self) -> int:
+        """How many filters the visitor has set: each ticked choice or switch, each amount, the keyword."""
+        ticked = sum(len(self[a.search_parameter].data or ()) for a in GROUPS)
+        switched = sum(1 for a in SWITCHES if self[a.search_parameter].data)
+        return ticked + switched + sum(1 for f in self.fee_and_keyword if f.raw_data)
 
     @property
     def has_errors(self) -> bool:
