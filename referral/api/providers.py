@@ -3,11 +3,11 @@ from flask import current_app, jsonify, request
 
 from ..services.errors import ValidationFailed
 from ..services.providers import get_public_provider
-from ..services.search import AvailabilityRules, search_providers
+from ..services.search import AvailabilityRules, also_nearby, search_providers
 from ..services.search_params import SearchLimits, SearchRefused, parse_search
 from . import api_bp
 from .errors import error_response
-from .schemas import provider_detail, search_page_dict
+from .schemas import provider_detail, provider_summary, search_page_dict
 
 
 def _rules() -> AvailabilityRules:
@@ -24,14 +24,15 @@ def _search_refused(error: SearchRefused):
 
 @api_bp.get("/providers")
 def list_providers():
-    """Search the directory; the same parameters as the /search page."""
+    """Search the directory; the same parameters as the /search page, and the same group apart in also_nearby."""
     criteria = parse_search(
         request.args, current_app.extensions["geocoder"], SearchLimits.from_config(current_app.config), strict=True
     )
     page = search_providers(criteria, rules=_rules())
     if page.past_the_end:
         raise ValidationFailed({"page": f"page {criteria.page} is past the end ({page.pages} pages)"})
-    return jsonify(search_page_dict(page, _rules()))
+    nearby = [provider_summary(hit, _rules()) for hit in also_nearby(criteria, rules=_rules())]
+    return jsonify({**search_page_dict(page, _rules()), "also_nearby": nearby})
 
 
 @api_bp.get("/providers/<int:provider_id>")

@@ -494,3 +494,58 @@ def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
             hits.extend(_hits(remote_ids, criteria, True))
         total += remote_total
     return SearchPage(criteria, hits, total, not more)
+
+
+# --- Nearby listings a search by approach or frequency cannot judge -------------------------------------
+# Listings loaded from the national registry carry a type and an address but no approaches or frequencies,
+# so such a search never matches them. They are shown apart from the matches and never counted as them.
+
+# The filters a listing may leave unsaid: a listing that names none of the kind is shown apart.
+UNLISTED_KINDS = ("modality", "frequency")
+ALSO_NEARBY_LIMIT = 10
+
+
+def _unlisted_kinds(criteria: SearchCriteria) -> tuple[str, ...]:
+    """The filters of this search that listings may leave unsaid, when the group applies (a place is given)."""
+    if criteria.place is None:
+        return ()
+    return tuple(name for name in UNLISTED_KINDS if name in criteria.filters)
+
+
+def _lists_none(name: str):
+    table = BY_NAME[name].association
+    return not_(exists().where(table.c.provider_id == Provider.id))
+
+
+def also_nearby(criteria: SearchCriteria, *, limit: int = ALSO_NEARBY_LIMIT, now: datetime | None = None,
+                rules: AvailabilityRules = AvailabilityRules()) -> list[ProviderHit]:
+    """Listings within the radius that list none of an approach or frequency asked for, nearest first.
+
+    For each of those filters a listing either matches it or lists nothing of its kind, and lists
+    nothing of at least one (else it is a match); every other filter applies as in the search.
+    Empty without a place or without such a filter.
+    """
+    kinds = _unlisted_kinds(criteria)
+    if not kinds:
+        return []
+    now = now or utcnow()
+    place = criteria.place
+    others = criteria.with_filters(**{name: None for name in kinds})
+    clauses = provider_filters(others, now, rules, located=True)
+    for name in kinds:
+        clauses.append(or_(attribute_clause(BY_NAME[name], criteria.filters[name], now, rules, located=True),
+                           _lists_none(name)))
+    clauses.append(or_(*(_lists_none(name) for name in kinds)))
+    distance = distance_expression(place.lat, place.lng)
+    nearest = func.min(distance)
+    statement = (
+        select(Provider.id)
+        .select_from(Office)
+        .join(Provider, Provider.id == Office.provider_id)
+        .where(office_in_box(*bounding_box(place.lat, place.lng, criteria.radius)),
+               distance <= bindparam("radius", float(criteria.radius), type_=Float), *clauses)
+        .group_by(Provider.id)
+        .order_by(nearest, Provider.id)
+        .limit(bindparam("limit", limit, type_=Integer))
+    )
+    return _hits(list(db.session.scalars(statement)), criteria, False)

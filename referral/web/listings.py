@@ -29,6 +29,7 @@ from ..services.attributes import EDITABLE
 from ..services.reference import all_items, items_by_attribute
 from .context import geocoder
 from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm, editor_data
+from .providers import kept_search
 
 bp = Blueprint("listings", __name__)
 PRIVATE_ENDPOINTS = frozenset({"listings.contact", "listings.confirm_availability_link"})
@@ -97,7 +98,8 @@ def new_listing():
 @login_required
 def claim():
     """Claim an existing listing by its NPI; an admin reviews the claim."""
-    form = ClaimForm()
+    # A listing's "Claim this listing" link fills in its NPI.
+    form = ClaimForm() if request.method == "POST" else ClaimForm(npi=request.args.get("npi", "")[:10])
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -281,7 +283,7 @@ def contact(provider_id: int):
         else:
             db.session.commit()
             flash("Your message was sent. The provider will contact you the way you asked.")
-            return redirect(url_for("providers.profile", provider_id=provider_id))
+            return redirect(url_for("providers.profile", provider_id=provider_id, **kept_search()))
     return render_template("listings/contact.html", provider=provider, form=form,
                            token_expired="csrf_token" in form.errors), 400
 

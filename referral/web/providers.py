@@ -1,18 +1,57 @@
 """Provider profile pages."""
-from flask import Blueprint, abort, render_template, request
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, abort, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from ..services.errors import NotFound, ValidationFailed
 from ..services.geocoding import distance_miles
+from ..services.map_view import MapPoint, MapView, build_map
 from ..services.providers import get_public_provider
-from ..services.search_params import parse_search
+from ..services.search_params import KNOWN_PARAMETERS, parse_search
 from .context import geocoder, search_limits
 
 bp = Blueprint("providers", __name__)
 
+# The longest results query string a profile carries back; longer ones are dropped, not cut.
+MAX_FROM_LENGTH = 2000
+
+
+def search_query(raw: str | None) -> str | None:
+    """A results page's query string rebuilt from its search parameters alone (anything else dropped); None if none."""
+    if not raw or len(raw) > MAX_FROM_LENGTH:
+        return None
+    try:
+        pairs = parse_qsl(raw, max_num_fields=200)
+    except ValueError:
+        return None
+    return urlencode([(key, value) for key, value in pairs if key in KNOWN_PARAMETERS]) or None
+
+
+@bp.app_template_global("kept_search")
+def kept_search() -> dict[str, str]:
+    """The `from` parameter that carries the results page along: from the results page itself, or passed on."""
+    if request.endpoint == "search.search":
+        query = search_query(request.query_string.decode("utf-8", "replace"))
+    else:
+        query = search_query(request.args.get("from"))
+    return {"from": query} if query else {}
+
+
+@bp.app_template_global("back_to_search_url")
+def back_to_search_url() -> str:
+    """The results page the visitor came from, or a search from the place the link carries."""
+    query = search_query(request.args.get("from"))
+    if query:
+        return f"{url_for('search.search')}?{query}"
+    return url_for("search.search", **{key: request.args[key] for key in ("near", "lat", "lng") if request.args.get(key)})
+
 
 def _search_place():
-    """Where the visitor searched from, when the profile link carries it."""
-    located = {key: request.args[key] for key in ("near", "lat", "lng") if request.args.get(key)}
+    """Where the visitor searched from, as the results page or the profile link says."""
+    query = search_query(request.args.get("from"))
+    args = MultiDict(parse_qsl(query)) if query else request.args
+    located = {key: args[key] for key in ("near", "lat", "lng") if args.get(key)}
     if not located:
         return None
     try:
@@ -35,3 +74,19 @@ def profile(provider_id: int):
             if office.lat is not None and office.lng is not None:
                 distances[office.id] = distance_miles(place.lat, place.lng, office.lat, office.lng)
     return render_template("providers/profile.html", provider=provider, place=place, distances=distances)
+
+
+@bp.app_template_global("offices_map")
+def offices_map(provider, place=None) -> MapView | None:
+    """A profile's map: the provider's offices, numbered in the order listed, and the place searched from when known."""
+    points = [MapPoint(office.lat, office.lng, number, f"{office.address1 + ', ' if office.address1 else ''}{office.city}, {office.state}")
+              for number, office in enumerate(provider.offices, 1) if office.lat is not None and office.lng is not None]
+    if not points:
+        return None
+    count = "the office" if len(provider.offices) == 1 else f"{len(points)} offices"
+    label = f"Map of {count} of {provider.name}"
+    caption = "Offices are numbered in the order listed." if len(provider.offices) > 1 else ""
+    if place is not None:
+        points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
+        caption = f"{caption} The cross marks where you searched.".strip()
+    return build_map(points, label, f"{caption} State outlines from the US Census Bureau.".strip())

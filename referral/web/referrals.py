@@ -90,6 +90,14 @@ def _safe_next(target: str | None, fallback: str) -> str:
     return fallback if parts.scheme or parts.netloc else target
 
 
+def _at_card(target: str, provider_id: int) -> str:
+    """A results page at the provider's card, where the shortlist button was pressed; any other page as it is."""
+    parts = urlsplit(target)
+    if parts.path != url_for("search.search") or parts.fragment:
+        return target
+    return f"{target}#provider-{provider_id}"
+
+
 # --- the shortlist ---------------------------------------------------------------------------
 
 
@@ -114,7 +122,7 @@ def shortlist_add():
     else:
         session[SHORTLIST_KEY] = ids + [provider_id]
         flash("Added to your referral shortlist.", "info")
-    return redirect(back)
+    return redirect(_at_card(back, provider_id))
 
 
 @bp.post("/referrals/shortlist/remove")
@@ -129,7 +137,7 @@ def shortlist_remove():
         abort(400)
     session[SHORTLIST_KEY] = [i for i in session.get(SHORTLIST_KEY, []) if i != provider_id]
     flash("Removed from your referral shortlist.", "info")
-    return redirect(_safe_next(request.form.get("next"), url_for("referrals.new")))
+    return redirect(_at_card(_safe_next(request.form.get("next"), url_for("referrals.new")), provider_id))
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium against the app served by gunicorn (see tests/served/server.py)."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -69,3 +70,59 @@ def live_server(browser_database, tmp_path):
     logged = server.new_failures()
     if logged:
         pytest.fail(f"the server logged a failure:\n{logged[-6000:]}", pytrace=False)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# Schemes that load nothing over the network.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+def origin_of(url: str) -> str:
+    """The scheme, host and port of `url` ("http://127.0.0.1:5000")."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture(autouse=True)
+def requests_elsewhere(request, browser, monkeypatch):
+    """Fails the test when any page it opens requests a host other than the live server's; yields those requests.
+
+    Every context the test makes (the `page` fixture's, `browser.new_context()`, `browser.new_page()`) is watched from
+    its creation, so a request from any page, frame or popup is counted, whether or not it succeeded.
+    """
+    home = origin_of(request.getfixturevalue("live_server").url) if "live_server" in request.fixturenames else None
+    elsewhere: list[str] = []
+
+    def watch(context):
+        context.on("request", lambda sent: None if sent.url.startswith(LOCAL_SCHEMES)
+                   or origin_of(sent.url) == home else elsewhere.append(f"{sent.method} {sent.url}"))
+        return context
+
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_page(*args, **kwargs):
+        # Browser.new_page makes its own context without new_context; the page requests nothing before goto().
+        page = new_page(*args, **kwargs)
+        watch(page.context)
+        return page
+
+    monkeypatch.setattr(browser, "new_context", lambda *args, **kwargs: watch(new_context(*args, **kwargs)))
+    monkeypatch.setattr(browser, "new_page", watched_page)
+    yield elsewhere
+    if elsewhere:
+        pytest.fail("pages requested other hosts than the live server's:\n" + "\n".join(elsewhere), pytrace=False)
+
+
+def assert_accessible(page, context_name: str) -> None:
+    """Run the vendored axe-core on the page and fail on any serious or critical WCAG 2.0-2.2 A/AA violation."""
+    # Evaluated rather than added as a <script>: the app's Content-Security-Policy refuses inline scripts, and stays on.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    found = [
+        f"{violation['id']} ({violation['impact']}) at {', '.join(map(str, node['target']))}: {violation['help']}"
+        for violation in results["violations"] if violation["impact"] in ("serious", "critical")
+        for node in violation["nodes"]
+    ]
+    if found:
+        raise AssertionError(f"{context_name}: axe found serious or critical violations:\n" + "\n".join(found))

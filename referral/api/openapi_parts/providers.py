@@ -10,6 +10,7 @@ from ...services.attributes import (
     SORTS,
     YES_NO,
 )
+from ...services.search import ALSO_NEARBY_LIMIT
 from .common import (
     COMPONENT_SCHEMAS,
     NULLABLE_INTEGER,
@@ -132,9 +133,14 @@ PROVIDER_DETAIL = {
 }
 SEARCH_PAGE = {
     "type": "object",
-    "required": ["results", "page", "per_page", "total", "total_exact"],
+    "required": ["results", "page", "per_page", "total", "total_exact", "also_nearby"],
     "properties": {
         "results": {"type": "array", "items": ref("ProviderSummary")},
+        "also_nearby": {"type": "array", "maxItems": ALSO_NEARBY_LIMIT, "items": ref("ProviderSummary"), "description": (
+            f"With a place and an approach (modality) or frequency filter: up to {ALSO_NEARBY_LIMIT} listings within the radius that "
+            "list none of that kind (such as those loaded from the national registry) and meet every other filter, "
+            "nearest first. Never in results, never counted in total, the same on every page; empty otherwise. "
+            "Not in the CSV export.")},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
         "total": {"type": "integer", "description": (
             "Matches known: all of them when total_exact, else those up to the end of this page (more follow).")},
@@ -193,7 +199,7 @@ PATHS = {
             "parameters": SEARCH_PARAMETERS,
             "responses": {
                 "200": ok("A page of results.", ref("SearchPage"), example={
-                    "results": [], "page": 1, "per_page": 20, "total": 0, "total_exact": True}),
+                    "results": [], "page": 1, "per_page": 20, "total": 0, "total_exact": True, "also_nearby": []}),
                 "400": SEARCH_REFUSED,
             },
         }

@@ -1,4 +1,6 @@
 """The search form: the place, then one field per searchable listing attribute (services/attributes.py)."""
+import math
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -7,8 +9,11 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ...services.attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO
 from ...services.search_params import given
+from ..context import search_limits
 
 RADIUS_CHOICES = [SelectChoice(str(m), f"{m} miles") for m in (5, 10, 25, 50, 100)]
+# What the page calls the hidden latitude and longitude that "Use my location" fills in.
+LOCATION_LABEL = "Your location"
 SORT_CHOICES = [SelectChoice(choice.value, choice.label) for choice in SORTS]
 # How the page groups the attribute filters: yes/no switches together, lists as open-able groups.
 SWITCHES = tuple(a for a in SEARCHABLE if a.filter in (YES_NO, AVAILABILITY))
@@ -54,11 +59,12 @@ class SearchForm(FlaskForm):
             self[attribute.search_parameter].choices = items
         chosen = self.radius.data
         if chosen and chosen not in {choice.value for choice in RADIUS_CHOICES}:
-            # A radius typed into the URL is shown only when it is a number the search accepts.
-            try:
-                self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{float(chosen):g} miles")]
-            except ValueError:
-                self.radius.data = "25"
+            # A radius typed into the URL is offered only when it is a distance the search accepts.
+            miles = _accepted_miles(chosen)
+            if miles is None:
+                self.radius.data = self.radius.default
+            else:
+                self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{miles:g} miles")]
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show service validation errors next to the fields they concern."""
@@ -67,6 +73,10 @@ class SearchForm(FlaskForm):
             field = getattr(self, target, None)
             if field is None or not hasattr(field, "errors"):
                 field = self.near
+            if message.startswith(f"{name} "):
+                # The service names the parameter (right for the API); the page names what the visitor sees.
+                label = LOCATION_LABEL if name in ("lat", "lng") else field.label.text
+                message = f"“{label}”{message[len(name):]}"
             field.errors = list(field.errors or []) + [message]
 
     @property
@@ -85,6 +95,15 @@ class SearchForm(FlaskForm):
     def has_errors(self) -> bool:
         """Whether any field carries an error."""
         return any(field.errors for field in self)
+
+
+def _accepted_miles(raw: str) -> float | None:
+    """The distance a typed radius asks for, when the search accepts it (the error is the search's to give)."""
+    try:
+        miles = float(raw)
+    except ValueError:
+        return None
+    return miles if math.isfinite(miles) and 1 <= miles <= search_limits().max_radius else None
 
 
 def _search_field(attribute):
