@@ -151,3 +151,36 @@ def _apart(at: tuple[float, float], placed: list[tuple[float, float]], width: fl
         if (inside or not ring) and all((cx - px) ** 2 + (cy - py) ** 2 >= PIN_GAP ** 2 for px, py in placed):
             return cx, cy
     return x, y
+
+
+def results_map(results, criteria) -> MapView | None:
+    """A results page's map: each in-person result's nearest office, numbered as in the list, and the place searched."""
+    if not results or not results.hits or criteria is None or criteria.place is None:
+        return None
+    first = (results.page - 1) * results.per_page + 1
+    points = [MapPoint(hit.nearest_office.lat, hit.nearest_office.lng, number,
+                       f"{hit.provider.name}, {hit.nearest_office.city}, {hit.nearest_office.state}", f"#provider-{hit.provider.id}")
+              for number, hit in enumerate(results.hits, first)
+              if hit.nearest_office is not None and not hit.via_telehealth]
+    if not points:
+        return None
+    place = criteria.place
+    label = f"Map of {len(points)} {'result' if len(points) == 1 else 'results'} near {place.label}"
+    points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
+    return build_map(points, label, "Pins are numbered as in the list; the cross marks where you searched. "
+                                    "State outlines from the US Census Bureau.")
+
+
+def offices_map(provider, place=None) -> MapView | None:
+    """A profile's map: the provider's offices, numbered in the order listed, and the place searched from when known."""
+    points = [MapPoint(office.lat, office.lng, number, f"{office.address1 + ', ' if office.address1 else ''}{office.city}, {office.state}")
+              for number, office in enumerate(provider.offices, 1) if office.lat is not None and office.lng is not None]
+    if not points:
+        return None
+    count = "the office" if len(provider.offices) == 1 else f"{len(points)} offices"
+    label = f"Map of {count} of {provider.name}"
+    caption = "Offices are numbered in the order listed." if len(provider.offices) > 1 else ""
+    if place is not None:
+        points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
+        caption = f"{caption} The cross marks where you searched.".strip()
+    return build_map(points, label, f"{caption} State outlines from the US Census Bureau.".strip())

@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..services.errors import NotFound, ValidationFailed
 from ..services.geocoding import distance_miles
-from ..services.map_view import MapPoint, MapView, build_map
+from ..services.map_view import offices_map
 from ..services.providers import get_public_provider
 from ..services.search_params import KNOWN_PARAMETERS, parse_search
 from .context import geocoder, search_limits
@@ -76,17 +76,4 @@ def profile(provider_id: int):
     return render_template("providers/profile.html", provider=provider, place=place, distances=distances)
 
 
-@bp.app_template_global("offices_map")
-def offices_map(provider, place=None) -> MapView | None:
-    """A profile's map: the provider's offices, numbered in the order listed, and the place searched from when known."""
-    points = [MapPoint(office.lat, office.lng, number, f"{office.address1 + ', ' if office.address1 else ''}{office.city}, {office.state}")
-              for number, office in enumerate(provider.offices, 1) if office.lat is not None and office.lng is not None]
-    if not points:
-        return None
-    count = "the office" if len(provider.offices) == 1 else f"{len(points)} offices"
-    label = f"Map of {count} of {provider.name}"
-    caption = "Offices are numbered in the order listed." if len(provider.offices) > 1 else ""
-    if place is not None:
-        points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
-        caption = f"{caption} The cross marks where you searched.".strip()
-    return build_map(points, label, f"{caption} State outlines from the US Census Bureau.".strip())
+bp.add_app_template_global(offices_map, "offices_map")
