@@ -22,16 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from geocoding import rss_kb  # noqa: E402  (bench/geocoding.py: this process's resident set size)
 LATER = ("Bosie, ID", "Springfield", "Sprngfield")
-
-
-def rss_kb() -> int:
-    """This process's resident set size now, in KiB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def measure() -> dict:

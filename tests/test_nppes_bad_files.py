@@ -227,10 +227,22 @@ def lzma_packed(path: Path) -> Path:
     return path
 
 
+def encrypted(path: Path) -> Path:
+    """The sample zipped, then marked encrypted as a password-protected zip is (bit 0 of both headers' flags)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as bundle:
+        bundle.write(SAMPLE_CSV, "npidata_pfile_20050523-20250511.csv")
+    data = bytearray(path.read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + flags_at] |= 0x1
+    path.write_bytes(bytes(data))
+    return path
+
+
 @pytest.mark.parametrize("make, message", [
     (damaged, "Error: The zip file is damaged: "),
+    (encrypted, "Error: The zip file protects npidata_pfile_20050523-20250511.csv with a password"),
     (lzma_packed, "Error: The zip file packs npidata_pfile_20050523-20250511.csv in a way the import does not unpack"),
-], ids=["damaged", "lzma"])
+], ids=["damaged", "encrypted", "lzma"])
 def test_a_zip_that_cannot_be_read_is_refused_with_a_message(app, runner, tmp_path, make, message):
     result = runner.invoke(args=["import-nppes", str(make(tmp_path / "NPPES_Data_Dissemination.zip"))])
     assert result.exit_code == 1

@@ -18,6 +18,7 @@ MAX_UNPACKED_BYTES = 64 << 30
 # whatever one read of packed bytes holds at once.
 READABLE_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
 _DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError)
+_ENCRYPTED = 0x1  # bit 0 of a zip member's general-purpose flags
 
 
 def _invalid(message: str) -> ValidationFailed:
@@ -36,8 +37,11 @@ def data_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
 
 
 def check_member(info: zipfile.ZipInfo) -> None:
-    """Refuse a member that would unpack too far (by its stated sizes, which Python's zip reader holds it to)."""
+    """Refuse a member that is encrypted, packed in a way not read here, or would unpack too far (by its stated sizes,
+    which Python's zip reader holds it to)."""
     name, packed, unpacked = Path(info.filename).name, info.compress_size, info.file_size
+    if info.flag_bits & _ENCRYPTED:
+        raise _invalid(f"The zip file protects {name} with a password: use the file as CMS publishes it.")
     if info.compress_type not in READABLE_METHODS:
         raise _invalid(f"The zip file packs {name} in a way the import does not unpack (method {info.compress_type}): "
                        "only deflate, as CMS uses, or no compression.")
@@ -72,7 +76,5 @@ def open_member(path: Path) -> Iterator[tuple[zipfile.ZipInfo, Callable[[int], b
             stream = archive.open(member)
         except _DAMAGE as error:
             raise _invalid(f"The zip file is damaged: {error}.") from None
-        except (RuntimeError, NotImplementedError) as error:  # encrypted, or packed with a method zipfile cannot unpack
-            raise _invalid(f"The zip file cannot be read: {error}.") from None
         with stream:
             yield member, guarded(stream.read)
