@@ -20,7 +20,8 @@ from ..services.interop import (
 )
 from ..services.search import AvailabilityRules
 from . import fhir_bp
-from .resources import capability_statement, location, operation_outcome, practitioner, practitioner_role, searchset
+from .bundles import capability_statement, operation_outcome, searchset
+from .resources import location, practitioner, practitioner_role
 from .search import SEARCH_PARAMETERS, parse_fhir_search, parse_id
 
 FHIR_JSON = "application/fhir+json"
