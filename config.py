@@ -58,6 +58,22 @@ class Config:
     AVAILABILITY_CONFIRM_LINK_DAYS = int(os.environ.get("AVAILABILITY_CONFIRM_LINK_DAYS", "14"))
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5 per hour")
     INQUIRY_RETENTION_DAYS = int(os.environ.get("INQUIRY_RETENTION_DAYS", "90"))
+    # Responsiveness: figures over the messages of the last RESPONSIVENESS_WINDOW_DAYS (at most the last
+    # RESPONSIVENESS_LAST of them), shown once RESPONSIVENESS_ENOUGH can be judged; UNANSWERED_LIMIT messages
+    # unanswered for UNANSWERED_AFTER_DAYS since the listing's last answer stop it counting as accepting.
+    RESPONSIVENESS_WINDOW_DAYS = int(os.environ.get("RESPONSIVENESS_WINDOW_DAYS", "180"))
+    RESPONSIVENESS_LAST = int(os.environ.get("RESPONSIVENESS_LAST", "10"))
+    RESPONSIVENESS_ENOUGH = int(os.environ.get("RESPONSIVENESS_ENOUGH", "3"))
+    UNANSWERED_AFTER_DAYS = int(os.environ.get("UNANSWERED_AFTER_DAYS", "7"))
+    UNANSWERED_LIMIT = int(os.environ.get("UNANSWERED_LIMIT", "3"))
+    # "Did they get back to you?": asked this long after the inquiry; the address erased this long after it.
+    FOLLOW_UP_AFTER_DAYS = int(os.environ.get("FOLLOW_UP_AFTER_DAYS", "7"))
+    FOLLOW_UP_ERASE_DAYS = int(os.environ.get("FOLLOW_UP_ERASE_DAYS", "30"))
+    # Reports of a wrong listing: per address, and how many independent ones of a kind mark it for review.
+    RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "5 per hour")
+    # Search alerts asked for from one address (each sends a confirmation email).
+    RATELIMIT_ALERT = os.environ.get("RATELIMIT_ALERT", "5 per hour")
+    REPORTS_FOR_REVIEW = int(os.environ.get("REPORTS_FOR_REVIEW", "3"))
 
     # Strict-Transport-Security max-age; 0 sends none (development and tests are served over plain HTTP).
     HSTS_SECONDS = 0

@@ -1,6 +1,7 @@
 """Command-line operations: flask seed, and the others later issues add.
 
-The batch commands (expire-referrals, send-reminders, send-outbox, purge) work one row at a time: a row that
+The batch commands (expire-referrals, send-reminders, send-follow-ups, notify-unanswered, send-alerts, send-outbox,
+purge) work one row at a time: a row that
 fails is undone and named on stderr by its kind and id, the others go on, and the command then exits with 1.
 """
 import sys
@@ -24,7 +25,8 @@ def _end_with_failures(failures) -> None:
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     for command in (seed_command, import_nppes_command, expire_referrals_command, send_reminders_command,
-                    purge_command, create_admin_command, send_outbox_command):
+                    purge_command, create_admin_command, send_outbox_command, send_follow_ups_command,
+                    notify_unanswered_command, send_alerts_command):
         app.cli.add_command(command)
 
 
@@ -104,11 +106,58 @@ def send_reminders_command() -> None:
     _end_with_failures(report.failures)
 
 
+@click.command("send-follow-ups")
+@with_appcontext
+def send_follow_ups_command() -> None:
+    """Ask visitors who left an address whether the clinician got back to them, once due (run daily)."""
+    from flask import current_app
+
+    from .services.follow_ups import send_due_follow_ups
+
+    report = send_due_follow_ups(current_app.config["SECRET_KEY"], current_app.config["PUBLIC_BASE_URL"])
+    db.session.commit()
+    click.echo(f"Follow-up questions queued: {report.done}")
+    _end_with_failures(report.failures)
+
+
+@click.command("notify-unanswered")
+@with_appcontext
+def notify_unanswered_command() -> None:
+    """Email owners whose listings leave messages unanswered, at most weekly each (run daily)."""
+    from flask import current_app
+
+    from .services.responsiveness import notify_not_answering
+
+    report = notify_not_answering(current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/dashboard")
+    db.session.commit()
+    click.echo(f"Owners told of unanswered messages: {report.done}")
+    _end_with_failures(report.failures)
+
+
+@click.command("send-alerts")
+@with_appcontext
+def send_alerts_command() -> None:
+    """Email confirmed search alerts whose searches have clinicians newly accepting, at most weekly each (run daily)."""
+    from flask import current_app
+
+    from .services.alerts import send_alerts
+    from .services.search import AvailabilityRules
+    from .services.search_params import SearchLimits
+
+    config = current_app.config
+    report = send_alerts(config["SECRET_KEY"], config["PUBLIC_BASE_URL"], geocoder=current_app.extensions["geocoder"],
+                         limits=SearchLimits.from_config(config), rules=AvailabilityRules.from_config(config))
+    db.session.commit()
+    click.echo(f"Search alerts mailed: {report.done}")
+    _end_with_failures(report.failures)
+
+
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
     """Erase data past its retention period (inquiries after INQUIRY_RETENTION_DAYS, referrals' patient details
-    REFERRAL_ERASE_AFTER_DAYS after their last activity, ...)."""
+    REFERRAL_ERASE_AFTER_DAYS after their last activity, follow-up addresses after FOLLOW_UP_ERASE_DAYS, search
+    alerts unconfirmed or expired, ...)."""
     from flask import current_app
 
     from .services.retention import purge_expired

@@ -13,6 +13,12 @@ FORM_PAGES = frozenset({
     "listings.confirm_availability_link",
     "listings.contact",
     "checks.questions",
+    "providers.report",
+    "providers.follow_up_offer",
+    "providers.follow_up_answer",
+    "providers.search_alert",
+    "providers.search_alert_confirm",
+    "providers.search_alert_unsubscribe",
 })
 
 

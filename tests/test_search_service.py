@@ -251,5 +251,5 @@ def test_a_listing_removed_between_ranking_and_reading_is_left_out(make_provider
         make_provider(last_name=f"Kept{i}", offices=[office_at(i + 0.5)])
     reading = search.read_listings
     # As on PostgreSQL, where each statement sees its own snapshot: the nearest listing is gone when read.
-    monkeypatch.setattr(search, "read_listings", lambda ids: {k: v for k, v in reading(ids).items() if k != ids[0]})
+    monkeypatch.setattr(search, "read_listings", lambda ids, **options: {k: v for k, v in reading(ids, **options).items() if k != ids[0]})
     assert names(run(fake_geocoder, near="10025")) == ["Kept1", "Kept2"]

@@ -82,10 +82,14 @@ def test_the_contact_form_returns_to_the_profile_with_the_search_kept(client, ma
     assert back_link_to_profile(form) == f"/providers/{provider.id}?from=near%3D10025%26sort%3Ddistance"
     action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', form.get_data(as_text=True)).group(1))
     response = client.post(action, data=GOOD)
+    # Sent: the page offering the follow-up question leads back to the profile, the search still kept.
     assert response.status_code == 302
-    assert response.location == f"/providers/{provider.id}?from=near%3D10025%26sort%3Ddistance"
-    page = client.get(response.location)
-    assert "Your message was sent" in text_of(page) and back_link(page) == "/search?near=10025&sort=distance"
+    assert response.location.startswith("/follow-up/offer/") and response.location.endswith(
+        "?from=near%3D10025%26sort%3Ddistance")
+    sent = client.get(response.location)
+    assert "Your message was sent" in text_of(sent)
+    assert back_link_to_profile(sent) == f"/providers/{provider.id}?from=near%3D10025%26sort%3Ddistance"
+    assert back_link(client.get(back_link_to_profile(sent))) == "/search?near=10025&sort=distance"
 
 
 def back_link_to_profile(response) -> str:

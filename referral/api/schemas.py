@@ -5,6 +5,7 @@ from ..models import Office, Provider
 from ..services.attribute_values import published_value
 from ..services.attributes import API, ATTRIBUTES
 from ..services.availability import availability_of
+from ..services.responsiveness import listing_responsiveness
 from ..services.search import AvailabilityRules, ProviderHit, SearchPage
 
 
@@ -47,6 +48,7 @@ def provider_summary(hit: ProviderHit, rules: AvailabilityRules) -> dict:
         "matched_by_telehealth": hit.via_telehealth,
         **attribute_fields(provider, rules, summary=True),
         "availability_confirmed_on": availability.confirmed_on.isoformat() if availability.confirmed_on else None,
+        "responsiveness": listing_responsiveness(provider).as_api(),
         "offices": [office_dict(o) for o in provider.offices],
         "url": url_for("providers.profile", provider_id=provider.id, _external=True),
     }
@@ -68,6 +70,7 @@ def provider_detail(provider: Provider, rules: AvailabilityRules) -> dict:
         **attribute_fields(provider, rules, summary=False),
         "listing_says_accepting": availability.claimed_accepting,
         "availability_confirmed_on": availability.confirmed_on.isoformat() if availability.confirmed_on else None,
+        "responsiveness": listing_responsiveness(provider).as_api(),
         "telehealth_states": provider.licensed_states if provider.telehealth else [],
         "phone": provider.phone,
         "website": provider.website,

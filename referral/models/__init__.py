@@ -63,5 +63,14 @@ from .listing import (  # provider self-service: reviews, audit log, photos, inq
     ListingReview,
     ProviderPhoto,
 )
+from .responsiveness import (  # what is kept of messages for the listing's figures, and notices to owners
+    NOTICE_REPORT,
+    NOTICE_UNANSWERED,
+    VISITOR_ANSWERS,
+    InquiryRecord,
+    OwnerNotice,
+)
+from .reports import REPORT_KINDS, REPORT_OPEN, REPORT_RESOLVED, ListingReport  # visitors' reports of wrong listings
+from .alerts import SearchAlert  # "tell me when someone opens up"
 
 __all__ = [name for name in dir() if not name.startswith("_")]

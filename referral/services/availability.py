@@ -11,22 +11,27 @@ from .search import AvailabilityRules
 class Availability:
     """A listing's availability as a person should read it."""
 
-    accepting: bool  # accepting new patients and confirmed within the stale window
+    accepting: bool  # accepting new patients, confirmed within the stale window, and answering messages
     claimed_accepting: bool  # what the listing says, however old
     confirmed_on: date | None
     stale: bool  # said accepting but not confirmed within the stale window
+    not_answering: bool = False  # has left several recent messages unanswered (see services/responsiveness.py)
 
 
 def availability_of(provider: Provider, rules: AvailabilityRules = AvailabilityRules(), now: datetime | None = None) -> Availability:
-    """Read a listing's availability against the confirmation rules."""
+    """Read a listing's availability against the confirmation rules and, for a listing read for display, its answering."""
+    from .responsiveness import listing_responsiveness
+
     now = now or utcnow()
     confirmed = provider.availability_confirmed_at
     fresh = confirmed is not None and confirmed >= now - timedelta(days=rules.stale_days)
+    not_answering = listing_responsiveness(provider).not_answering
     return Availability(
-        accepting=bool(provider.accepting_new_patients and fresh),
+        accepting=rules.counts_as_accepting(provider.accepting_new_patients, confirmed, not_answering, now),
         claimed_accepting=bool(provider.accepting_new_patients),
         confirmed_on=confirmed.date() if confirmed else None,
         stale=bool(provider.accepting_new_patients and not fresh),
+        not_answering=bool(provider.accepting_new_patients and not_answering),
     )
 
 

@@ -9,6 +9,7 @@ from ..models import (
     CONTACT_EMAIL,
     CONTACT_PHONE,
     Inquiry,
+    InquiryRecord,
     Provider,
     User,
     utcnow,
@@ -71,6 +72,8 @@ def submit_inquiry(provider_id: int, data: dict, dashboard_url: str, now: dateti
     inquiry = Inquiry(provider_id=provider.id, name=name, email=email, phone=phone, preferred_contact=preferred,
                       message=message, consented_at=now, created_at=now)
     db.session.add(inquiry)
+    db.session.flush()
+    db.session.add(InquiryRecord(provider_id=provider.id, inquiry_id=inquiry.id, sent_at=now))
     owner = db.session.get(User, provider.owner_id)
     queue_email(
         owner.email, "New inquiry through the directory",
@@ -107,12 +110,15 @@ def mark_answered(user: User | None, inquiry_id: int, now: datetime | None = Non
         raise PermissionDenied("Only the listing's owner can answer its inquiries.")
     if inquiry.answered_at is None:
         inquiry.answered_at = now or utcnow()
+        record = db.session.scalar(select(InquiryRecord).where(InquiryRecord.inquiry_id == inquiry.id))
+        if record is not None and record.answered_at is None:
+            record.answered_at = inquiry.answered_at
         db.session.flush()
     return inquiry
 
 
 def purge_old_inquiries(now: datetime, config) -> int:
-    """Erase inquiries older than INQUIRY_RETENTION_DAYS; returns how many."""
+    """Erase inquiries older than INQUIRY_RETENTION_DAYS; returns how many. Their InquiryRecords stay, unlinked."""
     cutoff = now - timedelta(days=int(config.get("INQUIRY_RETENTION_DAYS", 90)))
     result = db.session.execute(delete(Inquiry).where(Inquiry.created_at < cutoff))
     return result.rowcount or 0

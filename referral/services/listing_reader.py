@@ -1,4 +1,4 @@
-"""Reading listings to show them: three plain statements for any number of listings.
+"""Reading listings to show them: four plain statements for any number of listings.
 
 Result cards, profiles, the JSON API and the CSV exports read listings through here rather than
 through the ORM's relationship loaders, whose cost is per statement and per object (about a
@@ -6,20 +6,24 @@ millisecond a list). The providers' columns, their offices with hours, and their
 attribute list (one UNION ALL) are read as plain rows; reference items come from the per-process
 cache. A ListingRecord answers the same attribute names as a Provider, so templates, the API and
 the CSV export read either. The providers' statement also says whether a photo exists (never its bytes).
+The fourth statement reads the messages the listings received, for their responsiveness figures.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import String, bindparam, cast, literal_column, null, select, union_all
 
 from ..extensions import db
-from ..models import License, Office, OfficeHours, Provider
+from ..models import License, Office, OfficeHours, Provider, utcnow
+from ..models.types import UTCDateTime
 from ..models.listing import ProviderPhoto
 from ..models.provider import ListingFacts, OfficeFacts
 from .attributes import ATTRIBUTES
 from .reference_cache import reference_list
+from .responsiveness import ResponsivenessRules, contacts_statement, current_rules, figures_by_listing
 
 
 class ListingRecord(ListingFacts, SimpleNamespace):
@@ -71,12 +75,17 @@ _LIST_ITEMS = union_all(
     select(literal_column(str(_LICENSES)), License.provider_id, License.id, License.state, License.number)
     .where(License.provider_id.in_(_IDS)),
 )
+_CONTACTS = contacts_statement(_IDS, bindparam("window", type_=UTCDateTime))
 _OFFICE_COLUMNS = tuple(column.key for column in Office.__table__.columns)
 _PROVIDER_COLUMNS = tuple(column.key for column in Provider.__table__.columns)
 
 
-def read_listings(ids: list[int]) -> dict[int, ListingRecord]:
-    """The listings with these ids (any status), keyed by id; ids that name nothing are left out."""
+def read_listings(ids: list[int], *, now: datetime | None = None,
+                  rules: ResponsivenessRules | None = None) -> dict[int, ListingRecord]:
+    """The listings with these ids (any status), keyed by id; ids that name nothing are left out.
+
+    Each carries `responsiveness`, its figures as of `now` under `rules` (the app's, by default).
+    """
     if not ids:
         return {}
     connection = db.session.connection()
@@ -92,6 +101,11 @@ def read_listings(ids: list[int]) -> dict[int, ListingRecord]:
         listings[listing.id] = listing
     _attach_offices(listings, connection.execute(_OFFICES, values).all())
     _attach_lists(listings, connection.execute(_LIST_ITEMS, values).all())
+    if listings:
+        now, rules = now or utcnow(), rules or current_rules()
+        rows = connection.execute(_CONTACTS, {"ids": list(listings), "window": rules.window_start(now)})
+        for provider_id, figures in figures_by_listing(rows, list(listings), now, rules).items():
+            listings[provider_id].responsiveness = figures
     return listings
 
 
@@ -130,6 +144,6 @@ def _attach_lists(listings: dict[int, ListingRecord], rows) -> None:
             setattr(listing, name, [by_id[item_id] for item_id in found])
 
 
-def read_listing(provider_id: int) -> ListingRecord | None:
+def read_listing(provider_id: int, *, now: datetime | None = None) -> ListingRecord | None:
     """One listing (any status), or None."""
-    return read_listings([provider_id]).get(provider_id)
+    return read_listings([provider_id], now=now).get(provider_id)

@@ -49,3 +49,21 @@ def _purge_referrals(now: datetime, config) -> BatchReport:
 
 
 register_purger("referrals", _purge_referrals)
+
+
+def _purge_follow_ups(now: datetime, config) -> int:
+    from .follow_ups import erase_lapsed_follow_ups
+
+    return erase_lapsed_follow_ups(now, config)
+
+
+register_purger("follow_ups", _purge_follow_ups)
+
+
+def _purge_alerts(now: datetime, config) -> int:
+    from .alerts import purge_alerts
+
+    return purge_alerts(now, config)
+
+
+register_purger("search_alerts", _purge_alerts)

@@ -14,6 +14,7 @@ from .attributes import ANY_OF, AT_MOST, AVAILABILITY, BY_NAME, HOURS, YES_NO, A
 from .geocoding import EARTH_RADIUS_MILES, distance_miles
 from .listing_reader import ListingRecord, OfficeRecord, read_listings
 from .listing_rules import public_clauses
+from .responsiveness import ResponsivenessRules, not_answering_clause, not_answering_values
 from .search_params import SearchCriteria
 from .spatial import office_in_box
 
@@ -38,14 +39,24 @@ WEEKEND_DAYS = (5, 6)
 
 @dataclass(frozen=True)
 class AvailabilityRules:
-    """How old a confirmation may be before a listing stops counting as accepting."""
+    """When a listing that says it is accepting counts as accepting: confirmed within `stale_days`, and answering.
+
+    Answering is decided by `responsiveness` (see services/responsiveness.py): confirming does not lift it.
+    """
 
     stale_days: int = 45
+    responsiveness: ResponsivenessRules = ResponsivenessRules()
 
     @classmethod
     def from_config(cls, config) -> "AvailabilityRules":
         """The rules the app's configuration sets."""
-        return cls(config.get("AVAILABILITY_STALE_DAYS", 45))
+        return cls(config.get("AVAILABILITY_STALE_DAYS", 45), ResponsivenessRules.from_config(config))
+
+    def counts_as_accepting(self, says_accepting: bool, confirmed_at: datetime | None, not_answering: bool,
+                            now: datetime) -> bool:
+        """The Python twin of accepting_clause, for a listing already read."""
+        fresh = confirmed_at is not None and confirmed_at >= _accepting_cutoff(now, self)
+        return bool(says_accepting and fresh and not not_answering)
 
 
 @dataclass
@@ -117,9 +128,15 @@ def _accepting_cutoff(now: datetime, rules: AvailabilityRules) -> datetime:
 
 
 def accepting_clause(now: datetime, rules: AvailabilityRules):
-    """SQL truth of "accepting new patients, confirmed within the stale window"."""
+    """SQL truth of "accepting new patients, confirmed within the stale window, and answering its messages"."""
     cutoff = bindparam("accepting_cutoff", _accepting_cutoff(now, rules), type_=UTCDateTime)
-    return and_(Provider.accepting_new_patients.is_(True), Provider.availability_confirmed_at >= cutoff)
+    return and_(Provider.accepting_new_patients.is_(True), Provider.availability_confirmed_at >= cutoff,
+                not_(not_answering_clause(now, rules.responsiveness)))
+
+
+def _accepting_values(now: datetime, rules: AvailabilityRules) -> dict:
+    """The values accepting_clause binds, by name."""
+    return {"accepting_cutoff": _accepting_cutoff(now, rules), **not_answering_values(now, rules.responsiveness)}
 
 
 def availability_rank(now: datetime, rules: AvailabilityRules):
@@ -357,7 +374,7 @@ def _search_values(criteria: SearchCriteria, now, rules) -> dict:
     place = criteria.place
     values = {"origin_lat": place.lat, "origin_lng": place.lng, "origin_cos": math.cos(math.radians(place.lat))}
     if criteria.sort == "best" or "accepting" in criteria.filters:
-        values["accepting_cutoff"] = _accepting_cutoff(now, rules)
+        values.update(_accepting_values(now, rules))
     for name in _FILTERS_BOUND_PER_SEARCH & set(criteria.filters):
         values[BY_NAME[name].search_parameter] = criteria.filters[name]
     values.update({f"q_{i}": pattern for i, pattern in enumerate(_keyword_patterns(criteria))})
@@ -436,8 +453,9 @@ def nearest_office(provider: ListingRecord, lat: float, lng: float) -> tuple[Off
     return best
 
 
-def _hits(ids: list[int], criteria: SearchCriteria, via_telehealth: bool) -> list[ProviderHit]:
-    providers = read_listings(ids)
+def _hits(ids: list[int], criteria: SearchCriteria, via_telehealth: bool, now: datetime,
+          rules: AvailabilityRules) -> list[ProviderHit]:
+    providers = read_listings(ids, now=now, rules=rules.responsiveness)
     hits = []
     for provider_id in ids:
         provider = providers.get(provider_id)
@@ -472,14 +490,14 @@ def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
         ids, total, more = _page_of(list(db.session.scalars(query.limit(limit + 1).offset(offset))), offset, limit)
         if not ids and offset:
             total = len(list(db.session.scalars(query.limit(offset))))
-        return SearchPage(criteria, _hits(ids, criteria, False), total, not more)
+        return SearchPage(criteria, _hits(ids, criteria, False, now, rules), total, not more)
 
     rows = nearest_provider_ids(criteria, limit + 1, offset, now=now, rules=rules)
     local, local_total, more = _page_of(rows, offset, limit)
     if not local and offset:
         # Past the last local match: how many there are, counting no further than this page's offset.
         local_total = len(nearest_provider_ids(criteria, offset, 0, now=now, rules=rules))
-    hits = _hits([pid for pid, _ in local], criteria, False)
+    hits = _hits([pid for pid, _ in local], criteria, False, now, rules)
     total = local_total
     # Telehealth matches follow every local one.
     if criteria.telehealth and criteria.telehealth_state and not more:
@@ -491,7 +509,7 @@ def search_providers(criteria: SearchCriteria, *, now: datetime | None = None,
             remote_total = len(list(db.session.scalars(remote_query.limit(remote_offset))))
         else:
             remote_ids, remote_total, more = _page_of(remote_ids, remote_offset, wanted)
-            hits.extend(_hits(remote_ids, criteria, True))
+            hits.extend(_hits(remote_ids, criteria, True, now, rules))
         total += remote_total
     return SearchPage(criteria, hits, total, not more)
 
@@ -548,4 +566,4 @@ def also_nearby(criteria: SearchCriteria, *, limit: int = ALSO_NEARBY_LIMIT, now
         .order_by(nearest, Provider.id)
         .limit(bindparam("limit", limit, type_=Integer))
     )
-    return _hits(list(db.session.scalars(statement)), criteria, False)
+    return _hits(list(db.session.scalars(statement)), criteria, False, now, rules)

@@ -1,11 +1,22 @@
-"""Admin pages: the review queue for new listings, claims and changed identities."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""Admin pages: the review queue for new listings, claims and changed identities, visitors' reports, and the
+directory's own truth (its figures, charts and CSV)."""
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import REVIEW_CHANGE
+from ..models import REPORT_KINDS, REVIEW_CHANGE, utcnow
 from ..services.errors import Conflict, ValidationFailed
-from ..services.listings import approve_review, identity_changes, pending_reviews, reject_review
+from ..services.listings import (
+    FIELD_LABELS,
+    approve_review,
+    display_value,
+    identity_changes,
+    pending_reviews,
+    reject_review,
+)
+from ..services.reports import report_queue, resolve_reports
+from ..services.truth import directory_truth, truth_csv
+from ..services.truth_charts import group_chart, weekly_chart
 from .forms.listings import ActionForm, RejectForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,3 +79,62 @@ def reject(review_id: int):
     db.session.commit()
     flash(f"Rejected the request for {review.provider.name}; the provider sees your reason.")
     return redirect(url_for(".reviews"))
+
+
+@bp.get("/reports")
+@login_required
+def reports():
+    """Listings visitors reported as wrong, those marked for review first, each with its recent history."""
+    queue = report_queue(current_user._get_current_object(), current_app.config)
+    response = current_app.make_response(render_template(
+        "admin/reports.html", queue=queue, action_form=ActionForm(), display_value=display_value, labels=FIELD_LABELS,
+        kinds=REPORT_KINDS))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/reports/<int:provider_id>/resolve")
+@login_required
+def resolve(provider_id: int):
+    """Close a listing's open reports once it has been checked (and corrected if needed); its caution goes."""
+    if not ActionForm().validate():
+        abort(400)
+    closed = resolve_reports(current_user._get_current_object(), provider_id)
+    db.session.commit()
+    flash(f"Resolved {closed} report{'s' if closed != 1 else ''}." if closed else "Nothing was open for that listing.")
+    return redirect(url_for(".reports"))
+
+
+@bp.get("/truth")
+@login_required
+def truth():
+    """The directory's own truth: confirmed, answered within 3 days, reported; by type, by state, week by week."""
+    figures = _truth()
+    top_states = dict(sorted(figures.by_state.items(), key=lambda item: -item[1].listings)[:TOP_STATES])
+    response = current_app.make_response(render_template(
+        "admin/truth.html", truth=figures, weekly=weekly_chart(figures.weeks),
+        by_type=group_chart(figures.by_type, "The three shares by type of clinician", "by-type"),
+        by_state=group_chart(top_states, f"The three shares in the {len(top_states)} states with most listings",
+                             "by-state")))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/truth.csv")
+@login_required
+def truth_csv_download():
+    """The same figures as the truth page, as CSV."""
+    body = truth_csv(_truth())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=directory-truth-{utcnow():%Y-%m-%d}.csv",
+        "Cache-Control": "no-store"})
+
+
+# The states charted (all are in the table and the CSV).
+TOP_STATES = 15
+
+
+def _truth():
+    if not current_user.is_admin:
+        abort(403)
+    return directory_truth(current_app.config["AVAILABILITY_STALE_DAYS"])

@@ -7,6 +7,7 @@ from ..extensions import csrf, db, limiter
 from ..models import LISTING_PENDING, LISTING_VERIFIED, ProviderType
 from ..services import availability as availability_service
 from ..services.errors import Conflict, PermissionDenied, ValidationFailed
+from ..services.follow_ups import offer_token_for
 from ..services.inquiries import accepts_inquiries, mark_answered, submit_inquiry
 from ..services.listing_history import history_for
 from ..services.listings import (
@@ -277,12 +278,15 @@ def contact(provider_id: int):
         return render_template("listings/contact.html", provider=provider, form=form, token_expired=False)
     if form.validate():
         try:
-            submit_inquiry(provider_id, form.to_data(), url_for(".dashboard", _external=True))
+            inquiry = submit_inquiry(provider_id, form.to_data(), url_for(".dashboard", _external=True))
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:
+            offer = offer_token_for(current_app.config["SECRET_KEY"], inquiry) if inquiry is not None else None
             db.session.commit()
             flash("Your message was sent. The provider will contact you the way you asked.")
+            if offer is not None:
+                return redirect(url_for("providers.follow_up_offer", token=offer, **kept_search()))
             return redirect(url_for("providers.profile", provider_id=provider_id, **kept_search()))
     return render_template("listings/contact.html", provider=provider, form=form,
                            token_expired="csrf_token" in form.errors), 400

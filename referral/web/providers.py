@@ -1,13 +1,14 @@
 """Provider profile pages."""
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..services.errors import NotFound, ValidationFailed
 from ..services.geocoding import distance_miles
 from ..services.map_view import offices_map
 from ..services.providers import get_public_provider
+from ..services.reports import disputed_kinds
 from ..services.search_params import KNOWN_PARAMETERS, parse_search
 from .context import geocoder, search_limits
 
@@ -73,7 +74,11 @@ def profile(provider_id: int):
         for office in provider.offices:
             if office.lat is not None and office.lng is not None:
                 distances[office.id] = distance_miles(place.lat, place.lng, office.lat, office.lng)
-    return render_template("providers/profile.html", provider=provider, place=place, distances=distances)
+    return render_template("providers/profile.html", provider=provider, place=place, distances=distances,
+                           cautions=disputed_kinds(provider.id, current_app.config))
 
 
 bp.add_app_template_global(offices_map, "offices_map")
+
+# Pages reached from a profile that register their routes on this blueprint.
+from . import alerts, follow_ups, reports  # noqa: E402,F401
