@@ -5,6 +5,8 @@ from contextvars import ContextVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .services.text_folding import register_sqlite_function
+
 # Requests that only read (GET, HEAD) begin deferred transactions so that readers never wait for
 # the single SQLite write lock; everything else begins with BEGIN IMMEDIATE, which takes the write
 # lock up front instead of failing to upgrade a read lock under concurrent writers.
@@ -23,8 +25,16 @@ def takes_write_transaction(view):
     return view
 
 
+def only_reads(view):
+    """Mark a view that takes POST but never writes (a search sent as a form): it runs in a read-only transaction."""
+    view.only_reads = True
+    return view
+
+
 def is_read_only(method: str, view) -> bool:
     """Whether a request with this method, served by this view, runs in a read-only transaction."""
+    if getattr(view, "only_reads", False):
+        return True
     return method in SAFE_METHODS and not getattr(view, "takes_write_transaction", False)
 
 
@@ -93,6 +103,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
         _ensure_math_functions(dbapi_connection)
+        register_sqlite_function(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -75,17 +75,20 @@ def ids(app, world, sent):
         review_id, inquiry_id = review.id, inquiry.id
         profile_id = db.session.scalar(select(ReferrerProfile.id).where(ReferrerProfile.user_id == world.other_referrer.id))
         office_id = db.session.scalar(select(Office.id).where(Office.provider_id == world.provider_a.id))
+        provider_type_id = world.provider_a.provider_type_id
     provider_id = world.provider_a.id
     return {
         "provider_id": str(provider_id), "review_id": str(review_id), "profile_id": str(profile_id),
         "inquiry_id": str(inquiry_id), "token": "not-a-token", "action": "accept", "resource_type": "Practitioner",
-        "resource_id": str(provider_id), "unknown": "nowhere", "filename": "css/site.css",
+        "resource_id": str(provider_id), "version_id": "1", "unknown": "nowhere", "filename": "css/site.css",
         "public_id": {"/copies/": sent.a.public_id, "/": sent.referral.public_id},
         "slug": {"/check/": "phq-9", "/therapies/": "psychodynamic"},
         "record_id": {"/hsds/services/": hsds_id("service", provider_id),
                       "/hsds/organizations/": hsds_id("organization", provider_id),
                       "/hsds/locations/": hsds_id("location", office_id),
-                      "/hsds/service_at_locations/": hsds_id("service_at_location", office_id)},
+                      "/hsds/service_at_locations/": hsds_id("service_at_location", office_id),
+                      "/hsds/taxonomies/": hsds_id("taxonomy", 1),
+                      "/hsds/taxonomy_terms/": hsds_id("provider_type_term", provider_type_id)},
     }
 
 

@@ -117,3 +117,80 @@ def test_admin_export_page_sends_visitors_to_log_in(client, directory):
     response = client.get("/admin/export.csv")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+UTF8_BOM = b"\xef\xbb\xbf"  # U+FEFF encoded in UTF-8 (the Unicode Standard, section 23.8)
+
+
+@pytest.fixture
+def accented(make_provider):
+    return [make_provider(first_name="João", last_name="São Paulo"), make_provider(first_name="Zoë", last_name="Brontë")]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/providers.csv?near=10025", "/api/v1/providers.csv?per_page=1&page=2"])
+def test_bom_true_puts_one_byte_order_mark_before_the_same_body(client, accented, url):
+    plain = client.get(url).get_data()
+    marked = client.get(url + "&bom=true")
+    assert marked.status_code == 200 and marked.is_streamed
+    assert marked.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    body = marked.get_data()
+    assert body.startswith(UTF8_BOM) and not body[len(UTF8_BOM):].startswith(UTF8_BOM)
+    assert body.count("\ufeff".encode()) == 1
+    assert body[len(UTF8_BOM):] == plain
+    assert not plain.startswith(UTF8_BOM)
+    names = {(row["first_name"], row["last_name"]) for row in rows_of(body[len(UTF8_BOM):].decode("utf-8"))}
+    assert names <= {("João", "São Paulo"), ("Zoë", "Brontë")} and names
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "off", ""])
+def test_bom_false_or_empty_sends_no_mark(client, accented, value):
+    response = client.get(f"/api/v1/providers.csv?bom={value}")
+    assert response.status_code == 200
+    assert response.get_data().startswith(b"id,")
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "excel", "truee"])
+def test_a_bad_bom_value_is_refused_naming_bom(client, accented, value, make_user, login):
+    response = client.get(f"/api/v1/providers.csv?near=10025&bom={value}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["parameter"] == "bom"
+    assert client.get(f"/api/v1/providers?bom={value}").get_json()["error"]["parameter"] == "bom"  # not a JSON parameter
+    login(client, make_user(role="admin"))
+    page = client.get(f"/admin/export.csv?bom={value}")
+    assert page.status_code == 400 and "bom must be true or false" in page.get_data(as_text=True)
+
+
+def test_admin_export_with_bom(client, accented, make_user, login):
+    login(client, make_user(role="admin"))
+    plain = client.get("/admin/export.csv").get_data()
+    marked = client.get("/admin/export.csv?bom=yes")
+    assert marked.is_streamed and marked.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    assert marked.get_data() == UTF8_BOM + plain
+    assert "Zoë" in marked.get_data().decode("utf-8-sig")
+
+
+def test_search_page_offers_the_csv_and_the_csv_for_excel(client, accented):
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links, self._href = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self._href = dict(attrs).get("href")
+
+        def handle_data(self, data):
+            if self._href and data.strip():
+                self.links[data.strip()] = self._href
+                self._href = None
+
+    parser = Links()
+    parser.feed(client.get("/search?near=10025&per_page=1&page=2&colour=blue").get_data(as_text=True))
+    plain_url, excel_url = parser.links["CSV"], parser.links["CSV for Excel"]
+    assert plain_url.startswith("/api/v1/providers.csv?") and "page" not in plain_url and "colour" not in plain_url
+    excel = client.get(excel_url).get_data()
+    plain = client.get(plain_url).get_data()
+    assert excel == UTF8_BOM + plain
+    assert len(rows_of(plain.decode("utf-8"))) == 2  # every match, not the page shown

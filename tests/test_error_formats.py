@@ -3,7 +3,8 @@ import pytest
 
 
 @pytest.mark.parametrize("method, path, content_type, body", [
-    ("POST", "/fhir/PractitionerRole/_search", "application/fhir+json", '"resourceType": "OperationOutcome"'),
+    ("POST", "/fhir/PractitionerRole", "application/fhir+json", '"resourceType": "OperationOutcome"'),
+    ("DELETE", "/fhir/PractitionerRole/_search", "application/fhir+json", '"resourceType": "OperationOutcome"'),
     ("DELETE", "/fhir/metadata", "application/fhir+json", '"resourceType": "OperationOutcome"'),
     ("POST", "/hsds/services", "application/json", '"error"'),
     ("POST", "/api/v1/providers", "application/json", '"error"'),

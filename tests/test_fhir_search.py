@@ -32,7 +32,7 @@ def search(client, url):
 
 def ids(bundle, mode="match", resource_type=None):
     return [
-        e["resource"]["id"] for e in bundle["entry"]
+        e["resource"]["id"] for e in bundle.get("entry", [])
         if e["search"]["mode"] == mode and (resource_type is None or e["resource"]["resourceType"] == resource_type)
     ]
 
@@ -114,27 +114,134 @@ def test_paging_links_walk_every_match_once(client, directory):
 
 
 @pytest.mark.parametrize("url, parameter", [
-    ("/fhir/Practitioner?colour=blue", "colour"),
-    ("/fhir/Practitioner?name:exact=Ada", "name:exact"),
-    ("/fhir/Practitioner?_count=0", "_count"),
+    ("/fhir/Practitioner?name:sounds=Ada", "name:sounds"),
+    ("/fhir/PractitionerRole?specialty:exact=103T00000X", "specialty:exact"),
+    ("/fhir/PractitionerRole?location.colour=blue", "location.colour"),
+    ("/fhir/Practitioner?name.family=Ada", "name.family"),
     ("/fhir/Practitioner?_count=abc", "_count"),
+    ("/fhir/Practitioner?_count=-1", "_count"),
     ("/fhir/Practitioner?_offset=-1", "_offset"),
-    ("/fhir/Practitioner?name=a&name=b", "name"),
-    ("/fhir/Practitioner?_format=xml", "_format"),
-    ("/fhir/Location?specialty=103T00000X", "specialty"),
-    ("/fhir/PractitionerRole?practitioner=Location/1", "practitioner"),
-    ("/fhir/PractitionerRole?location=abc", "location"),
-    ("/fhir/PractitionerRole?_include=PractitionerRole:endpoint", "_include"),
+    ("/fhir/Practitioner?_summary=everything", "_summary"),
+    ("/fhir/Practitioner?_total=some", "_total"),
+    ("/fhir/Practitioner?_lastUpdated=yesterday", "_lastUpdated"),
+    ("/fhir/Practitioner?_lastUpdated=ge2026-02-30", "_lastUpdated"),
+    ("/fhir/Practitioner?_lastUpdated=2026-01-01T10:00:00-80:80", "_lastUpdated"),
+    ("/fhir/InsurancePlan?_lastUpdated=%C2%84", "_lastUpdated"),
     ("/fhir/Location?near=91|0|5|mi", "near"),
     ("/fhir/Location?near=40|-73|5|furlongs", "near"),
     ("/fhir/Location?near=40|-73|5000|mi", "near"),
     ("/fhir/Location?near=abc", "near"),
     ("/fhir/Location?near=nan|0", "near"),
-    ("/fhir/Location?address-state=Narnia", "address-state"),
-    ("/fhir/Practitioner?family=" + "x" * 101, "family"),
 ])
-def test_bad_parameters_answer_400_naming_them(client, directory, url, parameter):
+def test_bad_values_answer_400_naming_the_parameter(client, directory, url, parameter):
     body = fhir_json(client.get(url), 400)
     outcome = OperationOutcome.model_validate(body)
     assert outcome.issue[0].code == "invalid"
     assert body["issue"][0]["expression"] == [parameter]
+
+
+def outcome_warnings(bundle) -> list[str]:
+    return [expression for entry in bundle.get("entry", []) if entry["search"]["mode"] == "outcome"
+            for issue in entry["resource"]["issue"] for expression in issue["expression"]]
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("colour=blue", "colour"),
+    ("_sort=family", "_sort"),
+    ("_include=Practitioner:nothing", "_include"),
+    ("_summary=true", "_summary"),
+])
+def test_unknown_parameters_are_ignored_and_reported_unless_strict(client, directory, query, parameter):
+    lenient = search(client, f"/fhir/Practitioner?{query}")
+    assert lenient["total"] == 4
+    assert outcome_warnings(lenient) == [parameter]
+    assert not any(parameter in link["url"] for link in lenient["link"] if parameter != "_summary")
+    strict = client.get(f"/fhir/Practitioner?{query}", headers={"Prefer": "handling=strict"})
+    if parameter == "_summary":
+        assert strict.status_code == 400
+    else:
+        assert fhir_json(strict, 400)["issue"][0]["expression"] == [parameter]
+
+
+def test_references_to_nothing_of_ours_match_nothing(client, directory):
+    for query in ("practitioner=Location/1", "location=abc", "organization=Organization/practice-0",
+                  "network=Organization/network-self-pay"):
+        bundle = search(client, f"/fhir/PractitionerRole?{query}")
+        assert bundle["total"] == 0 and "entry" not in bundle, query
+    assert search(client, "/fhir/Location?address-state=Narnia")["total"] == 0
+
+
+def test_repeated_parameters_all_hold_and_commas_are_alternatives(client, directory):
+    assert ids(search(client, "/fhir/Practitioner?name=a&name=q")) == [str(directory["ada"].id)]
+    assert ids(search(client, "/fhir/Practitioner?name=a&name=zz")) == []
+    assert sorted(ids(search(client, "/fhir/Practitioner?family=Row,Quill"))) == sorted(
+        [str(directory["dee"].id), str(directory["bea"].id)])
+    offices = [office.id for provider in directory.values() for office in provider.offices]
+    many = ",".join(f"Location/{office_id}" for office_id in offices * 3 + list(range(9000, 9040)))
+    assert len(many) > 100
+    assert search(client, f"/fhir/PractitionerRole?location={many}")["total"] == 4
+
+
+def test_count_is_clamped_and_zero_counts_only(client, directory):
+    clamped = search(client, "/fhir/Practitioner?_count=1000")
+    assert len(ids(clamped)) == 4 and outcome_warnings(clamped) == ["_count"]
+    counted = search(client, "/fhir/Practitioner?_count=0")
+    assert counted["total"] == 4 and "entry" not in counted
+    summary = search(client, "/fhir/Practitioner?_summary=count&family=Q")
+    assert summary["total"] == 2 and "entry" not in summary
+    assert "total" not in search(client, "/fhir/Practitioner?_total=none")
+
+
+def test_elements_subsets_matches_and_marks_them(client, directory):
+    bundle = search(client, f"/fhir/Practitioner?_id={directory['ada'].id}&_elements=name")
+    resource = bundle["entry"][0]["resource"]
+    assert set(resource) == {"resourceType", "id", "meta", "name"}
+    assert any(tag["code"] == "SUBSETTED" for tag in resource["meta"]["tag"])
+
+
+def test_other_formats_answer_406(client, directory):
+    for url, headers in (("/fhir/Practitioner?_format=xml", {}),
+                         ("/fhir/Practitioner", {"Accept": "application/fhir+xml"}),
+                         (f"/fhir/Practitioner/{directory['ada'].id}", {"Accept": "application/xml"})):
+        body = fhir_json(client.get(url, headers=headers), 406)
+        assert body["resourceType"] == "OperationOutcome"
+    assert client.get("/fhir/Practitioner", headers={"Accept": "text/html,*/*;q=0.8"}).status_code == 200
+
+
+def test_search_by_post_matches_search_by_get(client, directory):
+    got = search(client, "/fhir/PractitionerRole?specialty=2084P0800X&_include=PractitionerRole:practitioner")
+    posted = client.post("/fhir/PractitionerRole/_search?_include=PractitionerRole:practitioner",
+                         data={"specialty": "2084P0800X"})
+    body = fhir_json(posted)
+    assert [e["resource"]["id"] for e in body["entry"]] == [e["resource"]["id"] for e in got["entry"]]
+    refused = client.post("/fhir/PractitionerRole", data={"specialty": "2084P0800X"})
+    assert refused.status_code == 405 and "GET" in refused.headers["Allow"]
+    assert fhir_json(refused, 405)["resourceType"] == "OperationOutcome"
+
+
+def test_read_vread_history_and_conditional_reads(client, directory):
+    ada = directory["ada"]
+    first = client.get(f"/fhir/Practitioner/{ada.id}")
+    body = fhir_json(first)
+    version = body["meta"]["versionId"]
+    assert first.headers["ETag"] == f'W/"{version}"' and first.headers["Last-Modified"]
+    assert client.get(f"/fhir/Practitioner/{ada.id}", headers={"If-None-Match": f'W/"{version}"'}).status_code == 304
+    assert client.get(f"/fhir/Practitioner/{ada.id}",
+                      headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert client.get(f"/fhir/Practitioner/{ada.id}", headers={"If-None-Match": 'W/"999"'}).status_code == 200
+    assert fhir_json(client.get(f"/fhir/Practitioner/{ada.id}/_history/{version}"))["id"] == str(ada.id)
+    fhir_json(client.get(f"/fhir/Practitioner/{ada.id}/_history/999"), 404)
+    history = fhir_json(client.get(f"/fhir/Practitioner/{ada.id}/_history"))
+    Bundle.model_validate(history)
+    assert history["type"] == "history" and history["entry"][0]["resource"]["id"] == str(ada.id)
+
+
+def test_accents_and_case_are_ignored_in_strings(client, make_provider):
+    zoe = make_provider(first_name="Zoë", last_name="Ångström", offices=[{**NYC, "city": "São Tomé"}])
+    assert ids(search(client, "/fhir/Practitioner?name=zoe")) == [str(zoe.id)]
+    assert ids(search(client, "/fhir/Practitioner?family=ANGSTR")) == [str(zoe.id)]
+    assert ids(search(client, "/fhir/Practitioner?given:exact=Zoe")) == []
+    assert ids(search(client, "/fhir/Practitioner?given:exact=Zoë")) == [str(zoe.id)]
+    assert ids(search(client, "/fhir/Location?address-city=sao")) == [str(zoe.offices[0].id)]
+    assert ids(search(client, "/fhir/Location?address-city:contains=tome")) == [str(zoe.offices[0].id)]
+    assert ids(search(client, "/fhir/PractitionerRole?location.address-city=Sao%20T")) == [str(zoe.id)]

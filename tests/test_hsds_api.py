@@ -159,7 +159,8 @@ def test_service_at_locations_by_postcode_and_proximity(client, directory):
     ("/hsds/services?page=0", "page"),
     ("/hsds/services?per_page=101", "per_page"),
     ("/hsds/services?organization_id=123", "organization_id"),
-    ("/hsds/services?format=ndjson", "format"),
+    ("/hsds/services?format=xml", "format"),
+    ("/hsds/services/00000000-0000-4000-8002-000000000001?format=ndjson", "format"),
     ("/hsds/organizations?postcode=10025", "postcode"),
     ("/hsds/service_at_locations?proximity=5000", "proximity"),
     ("/hsds/service_at_locations?postcode=10025&proximity=-4", "proximity"),
@@ -174,7 +175,8 @@ def test_bad_parameters_answer_400_naming_them(client, directory, url, parameter
     assert response.get_json()["error"]["parameter"] == parameter
 
 
-@pytest.mark.parametrize("kind", ["services", "organizations", "locations", "service_at_locations"])
+@pytest.mark.parametrize("kind", ["services", "organizations", "locations", "service_at_locations", "taxonomies",
+                                  "taxonomy_terms"])
 def test_unknown_ids_are_404(client, directory, kind):
     for record_id in ("nope", "00000000-0000-4000-8002-00000000ffff", str(uuid.uuid4())):
         response = client.get(f"/hsds/{kind}/{record_id}")
@@ -182,4 +184,3 @@ def test_unknown_ids_are_404(client, directory, kind):
         assert response.get_json()["error"]["message"]
     pending_office = directory["cy"].offices[0]
     assert client.get(f"/hsds/locations/00000000-0000-4000-8003-{pending_office.id:012x}").status_code == 404
-    assert client.get("/hsds/taxonomies").status_code == 404

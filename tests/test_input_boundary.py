@@ -327,7 +327,7 @@ def test_an_unexpected_error_under_fhir_and_hsds_answers_in_their_format(client,
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("referral.fhir.views.find_providers", broken)
+    monkeypatch.setattr("referral.fhir.engine.SearchEngine.page", broken)
     monkeypatch.setattr("referral.hsds.views.find_providers", broken)
     fhir = client.get("/fhir/Practitioner")
     assert fhir.status_code == 500 and fhir.content_type.startswith("application/fhir+json")

@@ -48,7 +48,7 @@ def argument_values(app, provider) -> dict:
         "token": confirmation_token(app.config["SECRET_KEY"], provider),
         "public_id": "not-a-referral",
         "resource_type": "Practitioner",
-        "resource_id": str(provider.id),
+        "resource_id": str(provider.id), "version_id": "1",
         "record_id": "00000000-0000-0000-0000-000000000000",
         "unknown": "Patient",
     }
@@ -99,7 +99,8 @@ def test_the_contact_page_sends_through_the_inquiry_service(csrf_on, client, con
     data = {"name": "Sam", "email": "sam@example.net", "preferred_contact": "email", "message": MESSAGE,
             "consent": "y", "csrf_token": TOKEN.search(html).group(1)}
     sent = client.post(f"/providers/{contactable.id}/contact", data=data)
-    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/providers/{contactable.id}")
+    # Sent: the next page offers the follow-up question (see test_follow_ups.py).
+    assert sent.status_code == 302 and "/follow-up/offer/" in sent.headers["Location"]
     assert "Your message was sent" in client.get(sent.headers["Location"]).get_data(as_text=True)
     with csrf_on.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 1

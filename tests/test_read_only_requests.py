@@ -54,6 +54,13 @@ def test_a_search_reads_in_a_deferred_transaction(file_app):
     assert statements and set(statements) == {"BEGIN"}
 
 
+def test_a_fhir_search_sent_by_post_reads_in_a_deferred_transaction(file_app):
+    client = file_app.test_client()
+    statements, response = begins(file_app, lambda: client.post("/fhir/Practitioner/_search", data={"name": "a"}))
+    assert response.status_code == 200
+    assert statements and set(statements) == {"BEGIN"}
+
+
 def test_a_get_view_marked_as_writing_takes_the_write_lock_and_writes(file_app):
     fresh = build_test_app(file_app.config["SQLALCHEMY_DATABASE_URI"])
 

@@ -1,27 +1,55 @@
-"""FHIR envelopes: searchset Bundles, OperationOutcomes and the CapabilityStatement."""
+"""FHIR envelopes: searchset and history Bundles, OperationOutcomes and the CapabilityStatement."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from .resources import FHIR_VERSION, PLAN_NET, PROFILE, _instant
+from . import codes
+from .catalog import COMMON_PARAMETERS, ResourceType
+
+FHIR_VERSION = "4.0.1"
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED",
+             "display": "subsetted"}
 
 
-def searchset(entries: list[tuple[dict, str]], total: int, links: dict[str, str], base: str) -> dict:
-    """A searchset Bundle of (resource, "match" | "include") entries with paging links."""
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": [{"relation": relation, "url": url} for relation, url in links.items()],
-        "entry": [
-            {
-                "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
-                "resource": resource,
-                "search": {"mode": mode},
-            }
-            for resource, mode in entries
-        ],
+def instant(moment: datetime | None) -> str | None:
+    """A FHIR instant to the second."""
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def searchset(entries: list[tuple[dict, str]], total: int | None, links: dict[str, str], base: str,
+              outcome: dict | None = None) -> dict:
+    """A searchset Bundle of (resource, "match" | "include") entries, paging links and an outcome of warnings."""
+    bundle = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = [{"relation": relation, "url": url} for relation, url in links.items()]
+    found = [
+        {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource, "search": {"mode": mode}}
+        for resource, mode in entries
+    ]
+    if outcome is not None:
+        found.append({"resource": outcome, "search": {"mode": "outcome"}})
+    if found:  # FHIR JSON has no empty arrays
+        bundle["entry"] = found
+    return bundle
+
+
+def history(resource: dict, base: str) -> dict:
+    """A history Bundle of a resource's versions this server keeps: the current one."""
+    version = resource.get("meta", {}).get("versionId")
+    first = version in (None, "1")
+    entry = {
+        "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+        "resource": resource,
+        "request": {"method": "POST" if first else "PUT",
+                    "url": resource["resourceType"] if first else f"{resource['resourceType']}/{resource['id']}"},
+        "response": {"status": "201 Created" if first else "200 OK"},
     }
+    if version:
+        entry["response"]["etag"] = f'W/"{version}"'
+    if resource.get("meta", {}).get("lastUpdated"):
+        entry["response"]["lastModified"] = resource["meta"]["lastUpdated"]
+    return {"resourceType": "Bundle", "type": "history", "total": 1, "entry": [entry]}
 
 
 def operation_outcome(code: str, diagnostics: str, parameter: str | None = None) -> dict:
@@ -32,41 +60,64 @@ def operation_outcome(code: str, diagnostics: str, parameter: str | None = None)
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def capability_statement(base: str, search_parameters: dict[str, dict[str, str]], published: datetime) -> dict:
-    """The server's CapabilityStatement: read and search-type on the three resources."""
-    type_docs = {
-        "Practitioner": "Clinicians listed in the directory.",
-        "PractitionerRole": "A clinician at their offices: specialty (NUCC) and whether they accept new patients.",
-        "Location": "Offices where clinicians see patients in person.",
+def outcome_issue(warnings: list[tuple[str, str]]) -> dict:
+    """An OperationOutcome of warnings: parameters set aside and limits applied."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "warning", "code": "not-supported", "diagnostics": f"{parameter} {why}",
+                   "expression": [parameter]} for parameter, why in warnings],
     }
-    resources = []
-    for resource_type, parameters in search_parameters.items():
-        entry = {
-            "type": resource_type,
-            "profile": PROFILE[resource_type],
-            "documentation": type_docs[resource_type],
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [
-                {"name": name, "type": kind} for name, kind in parameters.items() if not name.startswith("_")
-            ],
-        }
-        if resource_type == "PractitionerRole":
-            entry["searchInclude"] = ["PractitionerRole:practitioner", "PractitionerRole:location"]
-        resources.append(entry)
+
+
+def _resource_entry(kind: ResourceType) -> dict:
+    entry = {
+        "type": kind.name,
+        "profile": kind.profiles[0],
+        "supportedProfile": list(kind.profiles),
+        "documentation": kind.documentation,
+        "interaction": [{"code": code} for code in ("read", "vread", "search-type", "history-instance")],
+        "versioning": "versioned",
+        "readHistory": False,
+        "conditionalRead": "full-support",
+        "referencePolicy": ["literal", "resolves"],
+        "searchParam": [
+            {"name": name, "definition": definition, "type": kind_of}
+            for name, (kind_of, definition) in {**COMMON_PARAMETERS, **kind.parameters}.items()
+        ],
+    }
+    if kind.includes:
+        entry["searchInclude"] = list(kind.includes)
+    if kind.revincludes:
+        entry["searchRevInclude"] = list(kind.revincludes)
+    return entry
+
+
+def capability_statement(base: str, types: dict[str, ResourceType], published: datetime, count_limit: int) -> dict:
+    """The server's CapabilityStatement, from the resource types it serves."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": _instant(published),
+        "date": instant(published),
         "publisher": "Open Therapy Directory",
         "kind": "instance",
         "software": {"name": "Open Therapy Directory"},
-        "implementation": {"description": "Read-only provider directory (Plan-Net shaped)", "url": base},
+        "implementation": {"description": "Read-only provider directory conforming to Da Vinci PDex Plan-Net 1.2.0",
+                           "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json", "json"],
-        "instantiates": [f"{PLAN_NET}/CapabilityStatement/plan-net"],
+        "instantiates": [f"{codes.PLAN_NET}/CapabilityStatement/plan-net"],
+        "implementationGuide": [f"{codes.PLAN_NET}/ImplementationGuide/hl7.fhir.us.davinci-pdex-plan-net"],
         "rest": [{
             "mode": "server",
-            "documentation": "Searches page with _count (1-100) and _offset; results are searchset Bundles.",
-            "resource": resources,
+            "documentation": (
+                f"Searches page with _count (1 to {count_limit}; larger values are lowered to {count_limit}, 0 "
+                "counts only) and _offset, and answer with searchset Bundles; _summary=count, _total and "
+                "_elements are honoured. Repeated parameters must all hold, comma-separated values are "
+                "alternatives, and strings match from their start ignoring case and accents (:exact, :contains). "
+                "Parameters this server does not know are ignored and reported in an OperationOutcome entry, "
+                "unless the request says Prefer: handling=strict. Searches may also be POSTed to [type]/_search. "
+                "Only the current version of a resource is kept."
+            ),
+            "resource": [_resource_entry(kind) for kind in types.values()],
         }],
     }

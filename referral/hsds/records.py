@@ -1,37 +1,13 @@
-"""Providers as Open Referral HSDS 3.0 records: the practice (organization) offers a service at its offices.
-
-HSDS wants UUID identifiers. Ours encode the kind of record and our integer ids, so they are stable
-and can be read back: <sub-id:8 hex>-0000-4000-<kind:4 hex>-<id:12 hex>.
-"""
+"""Providers as Open Referral HSDS 3.0 records: the practice (organization) offers a service at its offices."""
 from __future__ import annotations
-
-import re
 
 from ..models import Office, Provider
 from ..services.availability import availability_of
 from ..services.interop import offers_psychiatry
 from ..services.search import AvailabilityRules
-
-KINDS = {
-    "organization": 0x8001, "service": 0x8002, "location": 0x8003, "service_at_location": 0x8004,
-    "address": 0x8005, "phone": 0x8006, "language": 0x8007, "cost_option": 0x8008, "identifier": 0x8009,
-}
-ID_PATTERN = re.compile(r"^([0-9a-f]{8})-0000-4000-(8[0-9a-f]{3})-([0-9a-f]{12})$")
-MAX_ID = 0xFFFFFFFFFFFF
-
-
-def hsds_id(kind: str, number: int, sub: int = 0) -> str:
-    """The UUID of a record of this kind for our integer id (and a sub-id for per-provider rows)."""
-    return f"{sub:08x}-0000-4000-{KINDS[kind]:04x}-{number:012x}"
-
-
-def parse_hsds_id(kind: str, text: str) -> int | None:
-    """Our integer id from a record's UUID, or None when it is not one of ours of that kind."""
-    match = ID_PATTERN.match((text or "").strip().lower())
-    if not match or int(match.group(2), 16) != KINDS[kind] or int(match.group(1), 16) != 0:
-        return None
-    number = int(match.group(3), 16)
-    return number if 0 < number <= 2**62 else None
+from .ids import hsds_id
+from .params import METERS_PER_MILE
+from .taxonomies import service_attributes
 
 
 def _practice_name(provider: Provider) -> str:
@@ -95,8 +71,8 @@ def organization_summary(provider: Provider) -> dict:
     return record
 
 
-def organization(provider: Provider) -> dict:
-    """An organization in full: phones, locations, NPI, and the service it offers."""
+def organization(provider: Provider, services: list[dict]) -> dict:
+    """An organization in full: phones, locations, NPI, and the services it offers (records without their organization)."""
     record = organization_summary(provider)
     record["phones"] = _phones(provider, organization_id=record["id"])
     record["locations"] = [location(office) for office in provider.offices]
@@ -105,7 +81,7 @@ def organization(provider: Provider) -> dict:
             "id": hsds_id("identifier", provider.id), "organization_id": record["id"],
             "identifier_scheme": "US-NPI", "identifier_type": "National Provider Identifier", "identifier": provider.npi,
         }]
-    record["services"] = [{"id": hsds_id("service", provider.id), "name": service_name(provider)}]
+    record["services"] = [{key: value for key, value in service.items() if key != "organization"} for service in services]
     return record
 
 
@@ -113,6 +89,10 @@ def service_name(provider: Provider) -> str:
     """Psychiatry or psychotherapy, with whom."""
     kind = "Psychiatry" if offers_psychiatry(provider) else "Psychotherapy"
     return f"{kind} with {provider.name}"
+
+
+def _timestamp(provider: Provider) -> str:
+    return provider.updated_at.isoformat(timespec="milliseconds")
 
 
 def _fees(provider: Provider) -> str:
@@ -143,7 +123,7 @@ def service_summary(provider: Provider, url: str, rules: AvailabilityRules) -> d
         "application_process": ("Accepting new patients. " if accepting else "Not accepting new patients at present. ")
         + (f"Call {provider.phone}." if provider.phone else "See the listing for how to get in touch."),
         "fees_description": _fees(provider),
-        "last_modified": provider.updated_at.isoformat(timespec="milliseconds") if provider.updated_at else None,
+        "last_modified": _timestamp(provider) if provider.updated_at else None,
         "organization": organization_summary(provider),
     }
     groups = [group.name.lower() for group in provider.age_groups]
@@ -155,9 +135,9 @@ def service_summary(provider: Provider, url: str, rules: AvailabilityRules) -> d
 
 
 def service(provider: Provider, url: str, rules: AvailabilityRules) -> dict:
-    """A service in full: where it is offered, languages, cost, phones."""
+    """A service in full: its organization, where it is offered, languages, cost, phones and taxonomy terms."""
     record = service_summary(provider, url, rules)
-    record["organization"] = organization(provider)
+    record["organization"] = organization(provider, [service_summary(provider, url, rules)])
     record["phones"] = _phones(provider, service_id=record["id"])
     record["service_at_locations"] = [service_at_location(office) for office in provider.offices]
     record["languages"] = [
@@ -171,6 +151,15 @@ def service(provider: Provider, url: str, rules: AvailabilityRules) -> dict:
             "currency": "USD", "amount": provider.fee_min,
             "amount_description": _fees(provider),
         }]
+    record["attributes"] = service_attributes(provider)
+    return record
+
+
+def minimal_service(provider: Provider) -> dict:
+    """A service reduced to what tells a copy whether it is current: id, name, status and last_modified."""
+    record = {"id": hsds_id("service", provider.id), "name": service_name(provider), "status": "active"}
+    if provider.updated_at:
+        record["last_modified"] = _timestamp(provider)
     return record
 
 
@@ -190,7 +179,14 @@ def service_at_location_summary(office: Office, url: str, rules: AvailabilityRul
     record = service_at_location(office)
     record["service"] = service_summary(office.provider, url, rules)
     if distance_miles is not None:
-        record["distance_meters"] = round(distance_miles * 1609.344)
+        record["distance_meters"] = round(distance_miles * METERS_PER_MILE)
+    return record
+
+
+def full_service_at_location(office: Office, url: str, rules: AvailabilityRules, distance_miles: float | None = None) -> dict:
+    """A service_at_location fully nested: the list item with the phones to call there."""
+    record = service_at_location_summary(office, url, rules, distance_miles)
+    record["phones"] = _phones(office.provider, service_at_location_id=record["id"])
     return record
 
 

@@ -16,7 +16,7 @@ from .errors import ValidationFailed
 from .listing_reader import ListingRecord, read_listings
 from .permissions import require_admin
 from .search import AvailabilityRules, ProviderHit, SearchPage, search_providers
-from .search_params import SearchCriteria
+from .search_params import FALSE_WORDS, TRUE_WORDS, SearchCriteria
 
 # The listing attributes a CSV row carries, under their output keys (services/attributes.py).
 CSV_ATTRIBUTES = tuple(attribute for attribute in ATTRIBUTES if CSV in attribute.outputs)
@@ -33,6 +33,12 @@ SEARCH_EXPORT_MAX_ROWS = 200
 DIRECTORY_BATCH = 500
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# RFC 4180's media type; its header parameter says the first line names the columns.
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
+# The query parameter asking for a byte-order mark: Excel opened by double-click reads a CSV without one
+# in the computer's legacy code page, garbling every letter outside ASCII.
+BOM_PARAMETER = "bom"
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class _Echo:
@@ -84,16 +90,29 @@ def provider_row(provider: ListingRecord, rules: AvailabilityRules, profile_url:
     return row
 
 
-def _lines(columns: tuple[str, ...], rows: Iterator[dict]) -> Iterator[str]:
+def wants_bom(args) -> bool:
+    """Whether the query string asks for a byte-order mark (bom=true); a value other than yes or no is refused."""
+    values = [value.strip().lower() for value in args.getlist(BOM_PARAMETER) if value.strip()]
+    if not values:
+        return False
+    if values[-1] in TRUE_WORDS:
+        return True
+    if values[-1] in FALSE_WORDS:
+        return False
+    raise ValidationFailed({BOM_PARAMETER: f"{BOM_PARAMETER} must be true or false"})
+
+
+def _lines(columns: tuple[str, ...], rows: Iterator[dict], bom: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
+    yield (BYTE_ORDER_MARK if bom else "") + writer.writerow(columns)
     for row in rows:
         yield writer.writerow([_cell(row.get(column)) for column in columns])
 
 
 def search_csv(criteria: SearchCriteria, *, rules: AvailabilityRules, profile_url: Callable[[int], str],
-               whole: bool = True, max_rows: int = SEARCH_EXPORT_MAX_ROWS) -> Iterator[str]:
-    """CSV lines of a search: every match up to max_rows (whole) or only the page asked for.
+               whole: bool = True, max_rows: int = SEARCH_EXPORT_MAX_ROWS, bom: bool = False) -> Iterator[str]:
+    """CSV lines of a search: every match up to max_rows (whole) or only the page asked for; with bom, the
+    first line begins with a byte-order mark.
 
     The first page is searched before this returns, so a bad page raises ValidationFailed up front.
     """
@@ -121,7 +140,7 @@ def search_csv(criteria: SearchCriteria, *, rules: AvailabilityRules, profile_ur
             page = search_providers(criteria.with_page(page.page + 1), rules=rules)
             batch = rows_of(page)
 
-    return _lines(SEARCH_COLUMNS, rows())
+    return _lines(SEARCH_COLUMNS, rows(), bom)
 
 
 def _require_admin(actor) -> None:
@@ -129,8 +148,9 @@ def _require_admin(actor) -> None:
 
 
 def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int], str],
-                  batch: int = DIRECTORY_BATCH) -> Iterator[str]:
-    """CSV lines of every listing in any status (admins only), read in id batches so memory stays flat."""
+                  batch: int = DIRECTORY_BATCH, bom: bool = False) -> Iterator[str]:
+    """CSV lines of every listing in any status (admins only), read in id batches so memory stays flat; with
+    bom, the first line begins with a byte-order mark."""
     _require_admin(actor)
 
     def providers() -> Iterator[ListingRecord]:
@@ -144,4 +164,4 @@ def directory_csv(actor, *, rules: AvailabilityRules, profile_url: Callable[[int
             last_id = ids[-1]
 
     rows = (provider_row(p, rules, profile_url(p.id), admin=True) for p in providers())
-    return _lines(ADMIN_COLUMNS, rows)
+    return _lines(ADMIN_COLUMNS, rows, bom)

@@ -1,16 +1,25 @@
-"""The public directory as records for other systems (FHIR, Open Referral): SQL queries with LIMIT/OFFSET."""
+"""The public directory as records for other systems (Open Referral, FHIR): SQL queries with LIMIT/OFFSET."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import and_, exists, func, null, or_, select
+from sqlalchemy import exists, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Office, Provider, ProviderType, TaxonomyCode
+from ..models import (
+    Concern,
+    Modality,
+    Office,
+    Provider,
+    ProviderType,
+    TaxonomyCode,
+    provider_concerns,
+    provider_modalities,
+)
 from .errors import NotFound
 from .listing_rules import public_clauses
-from .reference import ids_for_slugs
 from .search import bounding_box, distance_expression
 
 # The NUCC code a listing stands for when it names no taxonomy code of its own, by provider type.
@@ -41,12 +50,6 @@ class ProviderQuery:
     """Which public providers to list; every given condition must hold."""
 
     ids: tuple[int, ...] | None = None
-    name: str = ""  # starts the first name, the last name or the full name
-    family: str = ""
-    given: str = ""
-    npis: tuple[str, ...] | None = None
-    taxonomy_codes: tuple[str, ...] | None = None
-    office_ids: tuple[int, ...] | None = None
     text: str = ""  # words found in the name or statement
 
 
@@ -85,13 +88,6 @@ def _contains(column, value: str):
     return column.ilike(f"%{_escape_like(value)}%", escape="\\")
 
 
-def _type_ids_for_codes(codes: tuple[str, ...]) -> list[int]:
-    slugs = [slug for slug, code in DEFAULT_TAXONOMY.items() if code in codes]
-    if not slugs:
-        return []
-    return list(ids_for_slugs(ProviderType, slugs)[0].values())
-
-
 def _text_clauses(text: str) -> list:
     clauses = []
     for word in text.split()[:8]:
@@ -105,21 +101,6 @@ def _provider_where(query: ProviderQuery) -> list:
     where = public_clauses()
     if query.ids is not None:
         where.append(Provider.id.in_(query.ids))
-    if query.name:
-        full = Provider.first_name + " " + Provider.last_name
-        where.append(or_(_starts(Provider.first_name, query.name), _starts(Provider.last_name, query.name),
-                         _starts(full, query.name)))
-    if query.family:
-        where.append(_starts(Provider.last_name, query.family))
-    if query.given:
-        where.append(_starts(Provider.first_name, query.given))
-    if query.npis is not None:
-        where.append(Provider.npi.in_(query.npis))
-    if query.taxonomy_codes is not None:
-        by_default = and_(Provider.taxonomy_code.is_(None), Provider.provider_type_id.in_(_type_ids_for_codes(query.taxonomy_codes)))
-        where.append(or_(Provider.taxonomy_code.in_(query.taxonomy_codes), by_default))
-    if query.office_ids is not None:
-        where.append(exists().where(Office.provider_id == Provider.id, Office.id.in_(query.office_ids)))
     where.extend(_text_clauses(query.text))
     return where
 
@@ -133,17 +114,6 @@ def _with_details(statement):
         selectinload(Provider.insurance_plans),
         selectinload(Provider.modalities),
     )
-
-
-def find_providers(query: ProviderQuery, *, limit: int, offset: int = 0) -> RecordPage:
-    """Public providers matching the query, by name, with the exact count."""
-    where = _provider_where(query)
-    total = db.session.scalar(select(func.count()).select_from(Provider).where(*where))
-    ids = list(db.session.scalars(
-        select(Provider.id).where(*where)
-        .order_by(Provider.last_name, Provider.first_name, Provider.id).limit(limit).offset(offset)
-    ))
-    return RecordPage(providers_by_ids(ids), total, offset, limit)
 
 
 def providers_by_ids(ids: list[int]) -> list[Provider]:
@@ -185,22 +155,6 @@ def _office_where(query: OfficeQuery) -> list:
     return where
 
 
-def find_offices(query: OfficeQuery, *, limit: int, offset: int = 0) -> RecordPage:
-    """Offices of public providers matching the query as (office, miles or None), nearest or lowest id first."""
-    where = _office_where(query)
-    total = db.session.scalar(select(func.count(Office.id)).select_from(Office).join(Provider, Office.provider_id == Provider.id).where(*where))
-    if query.near is not None:
-        distance = distance_expression(query.near.lat, query.near.lng)
-        statement = select(Office.id, distance).order_by(distance, Office.id)
-    else:
-        statement = select(Office.id, null()).order_by(Office.id)
-    statement = statement.join(Provider, Office.provider_id == Provider.id).where(*where).limit(limit).offset(offset)
-    rows = db.session.execute(statement).all()
-    offices = offices_by_ids([row[0] for row in rows])
-    items = [(offices[row[0]], row[1]) for row in rows if row[0] in offices]
-    return RecordPage(items, total, offset, limit)
-
-
 def offices_by_ids(ids: list[int]) -> dict[int, Office]:
     """Offices of public providers by id, each with its provider loaded."""
     if not ids:
@@ -240,3 +194,113 @@ def taxonomy_names(codes) -> dict[str, str]:
 def offers_psychiatry(provider: Provider) -> bool:
     """Whether the provider's service is psychiatry rather than psychotherapy."""
     return provider.provider_type.slug in PSYCHIATRY_TYPES
+
+
+# --- Listing conditions on reference items and modification time (the HSDS taxonomy filters). ---------
+
+REFERENCE_TABLES = {"provider_type": ProviderType, "modality": Modality, "concern": Concern}
+
+
+@dataclass(frozen=True)
+class ReferenceCondition:
+    """A listing has this item of a reference list ("provider_type", "modality", "concern"), or any item when None."""
+
+    reference: str
+    item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ListingConditions:
+    """Further conditions on public listings; every given one must hold."""
+
+    references: tuple[ReferenceCondition, ...] = ()
+    modified_after: datetime | None = None  # timezone-aware; updated at or after it
+
+
+def _reference_clause(condition: ReferenceCondition):
+    if condition.reference == "provider_type":
+        return true() if condition.item_id is None else Provider.provider_type_id == condition.item_id
+    table, column = {"modality": (provider_modalities, "modality_id"), "concern": (provider_concerns, "concern_id")}[condition.reference]
+    clause = exists().where(table.c.provider_id == Provider.id)
+    return clause if condition.item_id is None else clause.where(table.c[column] == condition.item_id)
+
+
+def _condition_clauses(conditions: ListingConditions) -> list:
+    where = [_reference_clause(condition) for condition in conditions.references]
+    if conditions.modified_after is not None:
+        where.append(Provider.updated_at >= conditions.modified_after)
+    return where
+
+
+def find_providers(query: ProviderQuery, conditions: ListingConditions = ListingConditions(), *, limit: int,
+                   offset: int = 0) -> RecordPage:
+    """Public providers matching the query and the conditions, by name, with the exact count and their reference items loaded."""
+    where = _provider_where(query) + _condition_clauses(conditions)
+    total = db.session.scalar(select(func.count()).select_from(Provider).where(*where))
+    ids = list(db.session.scalars(
+        select(Provider.id).where(*where)
+        .order_by(Provider.last_name, Provider.first_name, Provider.id).limit(limit).offset(offset)
+    ))
+    if not ids:
+        return RecordPage([], total, offset, limit)
+    rows = db.session.scalars(_with_details(select(Provider).where(Provider.id.in_(ids))).options(
+        selectinload(Provider.concerns).selectinload(Concern.codes)))
+    found = {provider.id: provider for provider in rows}
+    return RecordPage([found[i] for i in ids if i in found], total, offset, limit)
+
+
+def find_offices(query: OfficeQuery, conditions: ListingConditions = ListingConditions(), *, limit: int,
+                 offset: int = 0) -> RecordPage:
+    """Offices of public providers matching the query and the conditions as (office, miles or None), nearest or
+    lowest id first, with the exact count."""
+    where = _office_where(query) + _condition_clauses(conditions)
+    total = db.session.scalar(select(func.count(Office.id)).select_from(Office).join(Provider, Office.provider_id == Provider.id).where(*where))
+    if query.near is not None:
+        distance = distance_expression(query.near.lat, query.near.lng)
+        statement = select(Office.id, distance).order_by(distance, Office.id)
+    else:
+        statement = select(Office.id, null()).order_by(Office.id)
+    statement = statement.join(Provider, Office.provider_id == Provider.id).where(*where).limit(limit).offset(offset)
+    rows = db.session.execute(statement).all()
+    offices = offices_by_ids([row[0] for row in rows])
+    return RecordPage([(offices[row[0]], row[1]) for row in rows if row[0] in offices], total, offset, limit)
+
+
+def find_reference_items(references: tuple[str, ...], text: str, *, limit: int, offset: int = 0) -> RecordPage:
+    """Items of these reference lists (in the order given, then by sort order and name) whose name or slug holds every word of text."""
+    parts = []
+    for position, reference in enumerate(references):
+        table = REFERENCE_TABLES[reference]
+        words = [or_(_contains(table.name, word), _contains(table.slug, word)) for word in text.split()[:8]]
+        parts.append(select(literal(position).label("position"), table.id.label("item_id"),
+                            table.sort_order.label("sort_order"), table.name.label("name")).where(*words))
+    if not parts:
+        return RecordPage([], 0, offset, limit)
+    items = union_all(*parts).subquery()
+    total = db.session.scalar(select(func.count()).select_from(items))
+    rows = db.session.execute(
+        select(items.c.position, items.c.item_id)
+        .order_by(items.c.position, items.c.sort_order, items.c.name, items.c.item_id).limit(limit).offset(offset)
+    ).all()
+    loaded = {}
+    for position in {row.position for row in rows}:
+        table = REFERENCE_TABLES[references[position]]
+        wanted = [row.item_id for row in rows if row.position == position]
+        statement = select(table).where(table.id.in_(wanted))
+        if table is Concern:
+            statement = statement.options(selectinload(Concern.codes))
+        loaded.update({(position, item.id): item for item in db.session.scalars(statement)})
+    items_found = [(references[row.position], loaded[(row.position, row.item_id)]) for row in rows]
+    return RecordPage(items_found, total, offset, limit)
+
+
+def get_reference_item(reference: str, item_id: int):
+    """One item of a reference list; NotFound otherwise."""
+    table = REFERENCE_TABLES[reference]
+    statement = select(table).where(table.id == item_id)
+    if table is Concern:
+        statement = statement.options(selectinload(Concern.codes))
+    item = db.session.scalar(statement)
+    if item is None:
+        raise NotFound("No such taxonomy term in the directory.")
+    return item

@@ -20,3 +20,8 @@ def public_clauses(*, located: bool = False) -> list:
 def can_be_contacted(provider: Provider) -> bool:
     """Whether the listing takes messages and referrals: verified, active, with an owner to answer them."""
     return provider.owner_id is not None and provider.listing_status == LISTING_VERIFIED and provider.active
+
+
+def contactable_clauses() -> list:
+    """can_be_contacted as SQL WHERE clauses on Provider."""
+    return [Provider.owner_id.is_not(None), Provider.listing_status == LISTING_VERIFIED, Provider.active.is_(True)]

@@ -68,15 +68,17 @@ def route_values(served, world) -> dict[str, list[dict]]:
     visitor = Visitor(served.url)
     demo_id = int(_first_id(visitor, "/api/v1/providers?near=10025", lambda body: body["results"]))
     fhir = {kind: _first_id(visitor, f"/fhir/{kind}?_count=1", lambda body: [e["resource"] for e in body.get("entry", [])])
-            for kind in ("Practitioner", "PractitionerRole", "Location")}
+            for kind in ("Practitioner", "PractitionerRole", "Location", "HealthcareService",
+                         "Organization", "OrganizationAffiliation")}
     hsds = {kind: _first_id(visitor, f"/hsds/{kind}?per_page=1", lambda body: body["contents"])
-            for kind in ("services", "organizations", "locations", "service_at_locations")}
+            for kind in ("services", "organizations", "locations", "service_at_locations", "taxonomies", "taxonomy_terms")}
     with served.app.app_context():
         modalities = [item.slug for item in all_items(Modality)]
         spare = db.session.scalar(select(User).where(User.email == world.spare_email))
         confirm_token, reset_token = accounts.confirmation_token(spare), accounts.reset_token(spare)
         listing = db.session.get(Provider, world.listing_id)
         availability_token = availability.confirmation_token(served.app.config["SECRET_KEY"], listing)
+        follow_up_tokens, alert_tokens = _follow_up_and_alert_tokens(served.app, world.listing_id)
 
     providers = [{"provider_id": pid} for pid in (demo_id, world.listing_id, UNKNOWN_ID, BEYOND_INTEGER)]
     own_listing = [{"provider_id": world.listing_id}, {"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}]
@@ -101,13 +103,25 @@ def route_values(served, world) -> dict[str, list[dict]]:
         "accounts.confirm": [{"token": confirm_token}, bad_token],
         "accounts.reset_password": [{"token": reset_token}, bad_token],
         "listings.confirm_availability_link": [{"token": availability_token}, bad_token],
+        "providers.report": [{"provider_id": demo_id}, {"provider_id": UNKNOWN_ID}, {"provider_id": BEYOND_INTEGER}],
+        "providers.follow_up_offer": [{"token": follow_up_tokens["offer"]}, bad_token],
+        "providers.follow_up_answer": [{"token": follow_up_tokens["answer"]}, bad_token],
+        "providers.search_alert_confirm": [{"token": alert_tokens["confirm"]}, bad_token],
+        "providers.search_alert_unsubscribe": [{"token": alert_tokens["unsubscribe"]}, bad_token],
         "fhir.search": [{"resource_type": kind} for kind in (*fhir, "Patient")],
+        "fhir.search_by_post": [{"resource_type": kind} for kind in (*fhir, "Patient")],
         "fhir.read": [{"resource_type": kind, "resource_id": value} for kind, value in fhir.items()]
         + [{"resource_type": "Practitioner", "resource_id": str(UNKNOWN_ID)},
            {"resource_type": "Location", "resource_id": "not-a-number"}],
-        "fhir.unknown_path": [{"unknown": "Patient/1/_history"}],
+        "fhir.vread": [{"resource_type": kind, "resource_id": value, "version_id": "1"} for kind, value in fhir.items()]
+        + [{"resource_type": "Practitioner", "resource_id": fhir["Practitioner"], "version_id": "999"}],
+        "fhir.instance_history": [{"resource_type": kind, "resource_id": value} for kind, value in fhir.items()]
+        + [{"resource_type": "Location", "resource_id": "not-a-number"}],
+        "fhir.unknown_path": [{"unknown": "Patient/1/_history/1/extra"}],
         "hsds.unknown_path": [{"unknown": "contacts"}, {"unknown": "services/1/extra"}],
         "hsds.service_detail": records("services"),
+        "hsds.taxonomy_detail": records("taxonomies"),
+        "hsds.taxonomy_term_detail": records("taxonomy_terms"),
         "hsds.organization_detail": records("organizations"),
         "hsds.location_detail": records("locations"),
         "hsds.service_at_location_detail": records("service_at_locations"),
@@ -119,6 +133,23 @@ def route_values(served, world) -> dict[str, list[dict]]:
         "referrals.letter": copy,
         "referrals.letter_download": copy,
     }
+
+
+def _follow_up_and_alert_tokens(app, listing_id: int) -> tuple[dict, dict]:
+    """Links as the follow-up and search-alert emails carry them, to records made for this sweep."""
+    from referral.extensions import db
+    from referral.models import InquiryRecord, SearchAlert, utcnow
+    from referral.services import alerts, follow_ups
+
+    secret = app.config["SECRET_KEY"]
+    offered = InquiryRecord(provider_id=listing_id, sent_at=utcnow())
+    asked = InquiryRecord(provider_id=listing_id, sent_at=utcnow(), follow_up_email="sweep@example.net",
+                          follow_up_due_at=utcnow(), follow_up_sent_at=utcnow())
+    alert = SearchAlert(email="sweep@example.net", query="near=10025")
+    db.session.add_all([offered, asked, alert])
+    db.session.commit()
+    return ({"offer": follow_ups.offer_token(secret, offered), "answer": follow_ups.answer_token(secret, asked)},
+            {"confirm": alerts.confirm_token(secret, alert), "unsubscribe": alerts.unsubscribe_token(secret, alert)})
 
 
 def paths_for(rule_text: str, values: dict[str, list[dict]]) -> tuple[str, list[str]]:

@@ -108,6 +108,20 @@ def test_search_csv_has_every_match_in_the_api_order(visitor, zip_code):
     assert all(row["profile_url"].endswith(f"/providers/{row['id']}") for row in rows)
 
 
+def test_search_csv_for_excel_streams_the_same_rows_after_one_byte_order_mark(visitor):
+    plain = visitor.get("/api/v1/providers.csv?near=10025")
+    with visitor.session.get(f"{visitor.base_url}/api/v1/providers.csv?near=10025&bom=true", stream=True,
+                             timeout=60) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+        assert answer.headers.get("Transfer-Encoding") == "chunked"  # streamed, not built whole first
+        chunks = list(answer.iter_content(chunk_size=None))
+    body = b"".join(chunks)
+    assert len(chunks) > 1 and chunks[0].startswith(b"\xef\xbb\xbf")
+    assert body == b"\xef\xbb\xbf" + plain.content and body.count(b"\xef\xbb\xbf") == 1
+    assert len(_csv_rows(plain)) > 100
+
+
 def test_search_csv_page_is_the_api_page(visitor):
     api = visitor.get("/api/v1/providers?near=10025&modality=psychodynamic&page=2").json()
     rows = _csv_rows(visitor.get("/api/v1/providers.csv?near=10025&modality=psychodynamic&page=2"))

@@ -1,11 +1,18 @@
 """Building blocks the OpenAPI parts share: parameters, responses and the error schema."""
 
 JSON = "application/json"
+# Characters the input boundary refuses in any text (web/input_boundary.py): C0 controls but tab, line feed and
+# carriage return, and U+FFFD (what undecodable bytes become). Free-text parameters carry this as their pattern.
+REFUSED_CHARACTERS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffd"
+READABLE_TEXT = f"^[^{REFUSED_CHARACTERS}]*$"
 FHIR_JSON = "application/fhir+json"
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INTEGER = {"type": ["integer", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 STRINGS = {"type": "array", "items": {"type": "string"}}
+# On a parameter (or a property of an object parameter): the values the server accepts depend on its data, named
+# here; a well-formed value it does not hold is refused with 400 naming the parameter.
+VALUES_FROM = "x-values-from"
 
 
 def ref(name: str) -> dict:
@@ -19,6 +26,22 @@ def query(name: str, schema: dict, description: str, example=None, *, required: 
     if example is not None:
         parameter["example"] = example
     return parameter
+
+
+def requires(name: str, *alternatives: list[str], value: str | None = None) -> dict:
+    """An entry of an operation's x-parameter-dependencies: when `name` is given (with `value`, if one is named),
+    every parameter of at least one of the alternatives must be given too, else 400 names `name` or one it needs."""
+    rule = {"parameter": name, "requires_one_of": [list(names) for names in alternatives]}
+    if value is not None:
+        rule["value"] = value
+    return rule
+
+
+def any_case(words, *, empty: bool = True) -> str:
+    """A pattern matching one of these words in any case (and, with empty, nothing)."""
+    either_case = ("".join(f"[{letter.upper()}{letter.lower()}]" if letter.isalpha() else letter for letter in word)
+                   for word in sorted(words))
+    return f"^({'|'.join(either_case)}){'?' if empty else ''}$"
 
 
 def path(name: str, schema: dict, description: str, example=None) -> dict:

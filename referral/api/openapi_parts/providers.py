@@ -10,31 +10,44 @@ from ...services.attributes import (
     SORTS,
     YES_NO,
 )
+from ...services.export import BOM_PARAMETER, CSV_MEDIA_TYPE, SEARCH_EXPORT_MAX_ROWS
+from ...services.geocoding import US_STATES
 from ...services.search import ALSO_NEARBY_LIMIT
+from ...services.search_params import FALSE_WORDS, MAX_LIST_VALUES, MAX_QUERY_LENGTH, TRUE_WORDS, SearchLimits
 from .common import (
     COMPONENT_SCHEMAS,
     NULLABLE_INTEGER,
     NULLABLE_NUMBER,
     NULLABLE_STRING,
     STRINGS,
+    VALUES_FROM,
     content,
     error,
     ok,
     path,
+    any_case,
     query,
     ref,
+    requires,
 )
 
 TAG = "Providers"
-# An empty value, like "any", filters nothing.
-BOOLEAN_WORDS = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", "any", ""]}
+LIMITS = SearchLimits()
+# Any filter's words for yes and no, in the order people read them; an empty value, like "any", filters nothing.
+YES_NO_WORDS = [*sorted(TRUE_WORDS, key=lambda word: (-len(word), word)),
+                *sorted(FALSE_WORDS, key=lambda word: (-len(word), word))]
+BOOLEAN_WORDS = {"type": "string", "enum": [*YES_NO_WORDS, "any", ""]}
+# The search's numeric parameters take whole numbers up to this (search_params.py's _parse_int bounds).
+LARGEST_WHOLE_NUMBER = 100000
 
 
 def _list(name: str, what: str, example: str, values: list[str] | None = None) -> dict:
     items = {"type": "string", "maxLength": 64, **({"enum": values} if values else {})}
+    known = {} if values else {VALUES_FROM: "the directory's reference lists: a slug not in them is refused"}
     return query(
-        name, {"type": "array", "items": items},
-        f"{what}: repeat the parameter for several (any of them matches).", [example], style="form", explode=True,
+        name, {"type": "array", "maxItems": MAX_LIST_VALUES, "items": items},
+        f"{what}: repeat the parameter for several (any of them matches; at most {MAX_LIST_VALUES}).", [example],
+        style="form", explode=True, **known,
     )
 
 
@@ -47,7 +60,7 @@ def attribute_parameter(attribute) -> dict:
         return _list(name, f"{what} ({source})", attribute.example, values)
     if attribute.filter in (YES_NO, AVAILABILITY):
         return query(name, BOOLEAN_WORDS, f"{attribute.question}. {attribute.help}".strip(), "true")
-    return query(name, {"type": "integer", "minimum": 0, "maximum": 100000},
+    return query(name, {"type": "integer", "minimum": 0, "maximum": LARGEST_WHOLE_NUMBER},
                  f"{attribute.question}. {attribute.help}".strip(), attribute.example)
 
 
@@ -64,26 +77,50 @@ def attribute_schema(attribute) -> dict:
     return {"type": "string"}
 
 
+COORDINATES = query(
+    "coordinates",
+    {"type": "object", "required": ["lat", "lng"], "additionalProperties": False, "properties": {
+        "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "Latitude to measure from."},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180, "description": "Longitude to measure from."},
+    }},
+    "A point to measure from, sent as the two query parameters lat and lng (form style, exploded: "
+    "lat=40.7975&lng=-73.9683), always together: one without the other is refused with 400 naming the one "
+    "missing. Given with near, the point is used and near is not read.",
+    {"lat": 40.7975, "lng": -73.9683}, style="form", explode=True,
+)
 SEARCH_PARAMETERS = [
-    query("near", {"type": "string", "maxLength": 200},
+    query("near", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
           "Where to measure distance from: a ZIP code (or ZIP+4), or a city as people write it: \"Boise, ID\", "
           "\"Boise ID\", \"Boise, Idaho\", \"Boise, ID 83702\", or a short name such as \"NYC\". A place that "
-          "names no single place answers 400 with suggestions.", "10025"),
-    query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude to measure from (give lng too).", 40.7975),
-    query("lng", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude to measure from (give lat too).", -73.9683),
-    query("radius", {"type": "number", "minimum": 1, "maximum": 100}, "Miles from the place (default 25).", 10),
+          "names no single place answers 400 with suggestions.", "10025",
+          **{VALUES_FROM: "the directory's gazetteer of US ZIP codes and places"}),
+    COORDINATES,
+    query("radius", {"type": "number", "minimum": 1, "maximum": LIMITS.max_radius},
+          f"Miles from the place (default {LIMITS.default_radius:g}).", 10),
     *(attribute_parameter(attribute) for attribute in SEARCHABLE if OPENAPI in attribute.outputs),
-    query("q", {"type": "string", "maxLength": 200}, "Words in the name or statement.", "couples"),
-    query("state", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}, "Two-letter state: licensed there (for telehealth).", "NY"),
-    query("sort", {"type": "string", "enum": [choice.value for choice in SORTS]},
+    query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "Words in the name or statement.", "couples"),
+    query("state", {"type": "string", "pattern": any_case(US_STATES)},
+          "A US state or territory's two-letter code, in any case: licensed there (for telehealth).", "NY"),
+    query("sort", {"type": "string", "enum": [*(choice.value for choice in SORTS), ""]},
           "Order: best match (default: nearest mile first; within each mile, clinicians accepting new patients "
           "with a recent confirmation (`accepting_new_patients` true) first, then those whose availability is not "
           "confirmed, then those who confirmed they are not accepting; nearer first within each group; without a "
-          "place, the same groups by name), distance (nearest first), lowest standard fee, most recently confirmed "
-          "availability.", "best"),
-    query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page number (default 1).", 1),
-    query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Results per page (default 20).", 20),
+          "place, the same groups by name), distance (nearest first; needs a place, near or lat and lng, else "
+          "400 naming sort), lowest standard fee, most recently confirmed availability.", "best"),
+    query("page", {"type": "integer", "minimum": 1, "maximum": LARGEST_WHOLE_NUMBER},
+          "Page number (default 1); a page past the last one is refused with 400 naming page.", 1,
+          **{VALUES_FROM: "the results: a page past the last is refused"}),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": LIMITS.max_per_page},
+          f"Results per page (default {LIMITS.default_per_page}).", LIMITS.default_per_page),
 ]
+SEARCH_DEPENDENCIES = [
+    requires("lat", ["lng"]),
+    requires("lng", ["lat"]),
+    requires("sort", ["near"], ["lat", "lng"], value="distance"),
+]
+BOM = query(BOM_PARAMETER, {"type": "string", "enum": [*YES_NO_WORDS, ""]},
+            "true: the body begins with a UTF-8 byte-order mark (EF BB BF), so that Excel opened by double-click "
+            "reads it as UTF-8 and shows names such as \"São\" and \"Zoë\" as written. Default false.", "true")
 
 OFFICE = {
     "type": "object",
@@ -106,6 +143,13 @@ _COMMON = {
     "id": {"type": "integer"}, "name": {"type": "string"}, "credentials": {"type": "string"},
     **_SUMMARY_ATTRIBUTES,
     "availability_confirmed_on": {**NULLABLE_STRING, "format": "date"},
+    "responsiveness": {
+        "type": ["object", "null"], "required": ["answered", "of", "median_hours"],
+        "description": "How the clinician answers the messages and referrals sent through the directory: of the last "
+                       "`of` (within the window), `answered` were answered, the first answer after `median_hours` "
+                       "hours (median); null until there are enough to mean something.",
+        "properties": {"answered": {"type": "integer"}, "of": {"type": "integer"}, "median_hours": NULLABLE_NUMBER},
+    },
     "offices": {"type": "array", "items": ref("Office")},
     "url": {"type": "string", "format": "uri", "description": "The profile page."},
 }
@@ -196,7 +240,7 @@ PATHS = {
             "x-example": "/api/v1/providers?near=10025&type=psychologist&accepting=true",
             "description": "Nearest first when a place is given (plus telehealth providers licensed in its state), "
                            "else by name. Unknown parameters and bad values answer 400 naming the parameter.",
-            "parameters": SEARCH_PARAMETERS,
+            "parameters": SEARCH_PARAMETERS, "x-parameter-dependencies": SEARCH_DEPENDENCIES,
             "responses": {
                 "200": ok("A page of results.", ref("SearchPage"), example={
                     "results": [], "page": 1, "per_page": 20, "total": 0, "total_exact": True, "also_nearby": []}),
@@ -208,12 +252,13 @@ PATHS = {
         "get": {
             "tags": [TAG], "operationId": "exportProvidersCsv", "summary": "Search providers as CSV",
             "x-example": "/api/v1/providers.csv?near=10025&modality=psychodynamic",
-            "description": "The same parameters as /api/v1/providers. Without page or per_page: every match in "
-                           "result order (at most 200 rows); with either, only that page. One row per provider.",
-            "parameters": SEARCH_PARAMETERS,
+            "description": "The same parameters as /api/v1/providers, and bom. Without page or per_page: every "
+                           f"match in result order (at most {SEARCH_EXPORT_MAX_ROWS} rows); with either, only that "
+                           "page. One row per provider, after a header row (RFC 4180), streamed.",
+            "parameters": [*SEARCH_PARAMETERS, BOM], "x-parameter-dependencies": SEARCH_DEPENDENCIES,
             "responses": {
-                "200": ok("CSV with a header row.", {"type": "string"}, "text/csv",
-                          example="id,npi,first_name,last_name,...\r\n"),
+                "200": ok(f"CSV with a header row, as {CSV_MEDIA_TYPE}; with bom=true the first bytes are "
+                          "EF BB BF.", {"type": "string"}, CSV_MEDIA_TYPE, example="id,npi,first_name,last_name,...\r\n"),
                 "400": SEARCH_REFUSED,
             },
         }

@@ -1,0 +1,62 @@
+"""Text compared without regard to case or accents ("Zoë" finds "Zoe", "São" finds "Sao"), in SQL on both engines.
+
+The folding maps each accented Latin letter to its plain lower-case letter, then lower-cases the
+rest. SQLite runs the same Python function (`fold`, registered on each connection); PostgreSQL
+runs `translate()` with the same table followed by `lower()`, so both engines and Python agree.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+SQL_FUNCTION = "fold"
+
+
+def _fold_table() -> dict[str, str]:
+    table = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base.isalpha() and base != char:
+            table[char] = base.lower()
+    # Letters with a stroke have no decomposition, though readers take them for the plain letter.
+    table.update({"Ø": "o", "ø": "o", "Đ": "d", "đ": "d", "Ł": "l", "ł": "l", "Ħ": "h", "ħ": "h"})
+    return table
+
+
+FOLD_TABLE = _fold_table()
+_FROM = "".join(FOLD_TABLE)
+_TO = "".join(FOLD_TABLE.values())
+_TRANSLATION = str.maketrans(FOLD_TABLE)
+
+
+def fold(text: str | None) -> str | None:
+    """The text with accents dropped from Latin letters and lower-cased."""
+    return None if text is None else text.translate(_TRANSLATION).lower()
+
+
+class folded(FunctionElement):
+    """A SQL expression: the column's text folded like fold()."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _folded_default(element, compiler, **kw):
+    return f"{SQL_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    source = compiler.process(element.clauses, **kw)
+    return f"lower(translate({source}, '{_FROM}', '{_TO}'))"
+
+
+def register_sqlite_function(dbapi_connection) -> None:
+    """Make fold() callable from SQL on a SQLite connection."""
+    dbapi_connection.create_function(SQL_FUNCTION, 1, fold, deterministic=True)
