@@ -19,7 +19,7 @@ from ..models import InsurancePlan, Modality, Office, Provider, ProviderType, Ta
 from ..services.interop import DEFAULT_TAXONOMY, PSYCHIATRY_TYPES
 from ..services.listing_rules import contactable_clauses, public_clauses
 from ..services.reference import ids_for_slugs
-from ..services.text_folding import fold, folded
+from ..services.text_folding import fold, folded_like
 from . import codes, ids
 from .query import Criterion
 from .resources import NETWORK_NAME_SUFFIX
@@ -116,7 +116,7 @@ class StringParam:
                     pattern = _escape_like(fold(value)) + "%"
                     if criterion.modifier == "contains":
                         pattern = "%" + pattern
-                    condition = folded(on.expr).like(pattern, escape="\\")
+                    condition = folded_like(on.expr, pattern)
                 alternatives.append(on.where(condition))
         return or_(*alternatives) if alternatives else false()
 
@@ -145,7 +145,7 @@ class TokenParam:
         for value in criterion.values:
             if criterion.modifier == "text":
                 pattern = _escape_like(fold(value)) + "%"
-                alternatives += [c.display.where(folded(c.display.expr).like(pattern, escape="\\"))
+                alternatives += [c.display.where(folded_like(c.display.expr, pattern))
                                  for c in self.codings if c.display is not None]
                 continue
             system, bar, code = value.rpartition("|") if "|" in value else (None, "", value)
@@ -342,7 +342,8 @@ def _listing_source(resource_type: str, params: dict, *, contactable: bool = Fal
 
 def _practitioner() -> ResourceType:
     params = {
-        "name": StringParam((On(Provider.first_name), On(Provider.last_name), On(_full_name()), On(Provider.credentials))),
+        # The full name starts with the first name, so matching it covers the given name too.
+        "name": StringParam((On(_full_name()), On(Provider.last_name), On(Provider.credentials))),
         "family": StringParam((On(Provider.last_name),)),
         "given": StringParam((On(Provider.first_name),)),
         "identifier": TokenParam((Coding(codes.NPI_SYSTEM, On(Provider.npi)),)),

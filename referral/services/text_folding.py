@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import String
+from sqlalchemy import Boolean
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -38,23 +38,27 @@ def fold(text: str | None) -> str | None:
     return None if text is None else text.translate(_TRANSLATION).lower()
 
 
-class folded(FunctionElement):
-    """A SQL expression: the column's text folded like fold()."""
+class folded_like(FunctionElement):
+    """A SQL condition: the text, folded like fold(), is LIKE the pattern (already folded; backslash escapes)."""
 
-    type = String()
+    type = Boolean()
     inherit_cache = True
-    name = "folded"
+    name = "folded_like"
 
 
-@compiles(folded)
-def _folded_default(element, compiler, **kw):
-    return f"{SQL_FUNCTION}({compiler.process(element.clauses, **kw)})"
+@compiles(folded_like)
+def _folded_like_sqlite(element, compiler, **kw):
+    text, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    # SQLite's LIKE already ignores case in ASCII, so only text holding other characters (GLOB finds them
+    # natively) needs the Python function: the scan costs one call per such row, not one per row.
+    return (f"({text} LIKE {pattern} ESCAPE '\\' OR ({text} GLOB '*[^ -~]*' "
+            f"AND {SQL_FUNCTION}({text}) LIKE {pattern} ESCAPE '\\'))")
 
 
-@compiles(folded, "postgresql")
-def _folded_postgresql(element, compiler, **kw):
-    source = compiler.process(element.clauses, **kw)
-    return f"lower(translate({source}, '{_FROM}', '{_TO}'))"
+@compiles(folded_like, "postgresql")
+def _folded_like_postgresql(element, compiler, **kw):
+    text, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(lower(translate({text}, '{_FROM}', '{_TO}')) LIKE {pattern} ESCAPE '\\')"
 
 
 def register_sqlite_function(dbapi_connection) -> None:
