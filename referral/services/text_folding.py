@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import Boolean
+from sqlalchemy.types import NullType
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -41,7 +41,7 @@ def fold(text: str | None) -> str | None:
 class folded_like(FunctionElement):
     """A SQL condition: the text, folded like fold(), is LIKE the pattern (already folded; backslash escapes)."""
 
-    type = Boolean()
+    type = NullType()  # a condition, yet not Boolean: SQLite would compare a Boolean to 1 and lose its shortcuts
     inherit_cache = True
     name = "folded_like"
 
