@@ -17,18 +17,25 @@ def _closed(error, status: int):
     return private((render_template("providers/follow_up_closed.html", message=error.message), status))
 
 
+def _opened(open_link, token: str):
+    """(what an emailed link opens, None), or (None, the page saying the link has closed); 404 for no such link."""
+    try:
+        return open_link(_secret(), token), None
+    except NotFound:
+        abort(404)
+    except Conflict as error:
+        return None, _closed(error, 200)
+    except ValidationFailed as error:
+        return None, _closed(error, 400)
+
+
 @bp.route("/follow-up/offer/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so that an expired one keeps the address typed
 def follow_up_offer(token: str):
     """After an inquiry: the offer to be asked, once, whether the clinician got back to them."""
-    try:
-        record = record_for_offer(_secret(), token)
-    except NotFound:
-        abort(404)
-    except Conflict as error:
-        return _closed(error, 200)
-    except ValidationFailed as error:
-        return _closed(error, 400)
+    record, closed = _opened(record_for_offer, token)
+    if closed is not None:
+        return closed
     form = FollowUpOfferForm()
     status = 200
     if form.is_submitted():
@@ -50,14 +57,9 @@ def follow_up_offer(token: str):
 @csrf.exempt  # the form checks its own token
 def follow_up_answer(token: str):
     """The emailed question: did the clinician get back to you? One button per answer."""
-    try:
-        open_follow_up(_secret(), token)
-    except NotFound:
-        abort(404)
-    except Conflict as error:
-        return _closed(error, 200)
-    except ValidationFailed as error:
-        return _closed(error, 400)
+    _, closed = _opened(open_follow_up, token)
+    if closed is not None:
+        return closed
     form = LinkForm()
     if not form.is_submitted():
         return private(render_template("providers/follow_up.html", form=form, answers=ANSWER_LABELS, answered=None,
