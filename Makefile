@@ -5,18 +5,18 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite install install-dev browser migrate seed bench clean
+.PHONY: run test test-sqlite install install-dev browser migrate seed bench clean messages translations
 
 # The app starts in production unless told otherwise; these targets are for a developer's machine.
 run migrate seed: export APP_ENV ?= development
 
-run: $(VENV)/.runtime ## install, migrate, load the demo directory if empty, serve on 127.0.0.1:5000
+run: $(VENV)/.runtime translations ## install, migrate, load the demo directory if empty, serve on 127.0.0.1:5000
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev browser ## install what tests need and run them all (on every core)
+test: $(VENV)/.dev browser translations ## install what tests need and run them all (on every core)
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 install: $(VENV)/.runtime
@@ -39,6 +39,20 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 			|| echo "chromium could not be installed: browser tests will be skipped"; \
 	fi
+
+# Translations: `make messages` gathers every marked string into the catalogues (then translate the new
+# entries in translations/<lang>/LC_MESSAGES/messages.po); `make translations` compiles them for the app.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+
+messages: $(VENV)/.runtime
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+		--project "Open Therapy Directory" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+translations: $(VENV)/.runtime $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -d translations -l $*
 
 migrate: $(VENV)/.runtime ## apply database migrations
 	$(FLASK) db upgrade

@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         check_production_settings(app.config)
     register_url_converters(app)
     register_extensions(app)
+    register_languages(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -63,6 +64,13 @@ def register_extensions(app: Flask) -> None:
             configure_postgresql(engine, app.config["POSTGRES_PREPARE_THRESHOLD"])
         refuse_writes_when_read_only(engine)
     app.extensions["geocoder"] = make_geocoder(app.config)
+
+
+def register_languages(app: Flask) -> None:
+    """Pages in English and, under /es, in Spanish."""
+    from .i18n import init_app
+
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

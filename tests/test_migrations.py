@@ -3,12 +3,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 
 from conftest import POSTGRES_SCHEMA, POSTGRES_SERVER_URL, build_test_app
 from referral.extensions import db
-from referral.models import Office, Provider, ProviderType
-from referral.services.reference import get_by_slug, load_reference_data
+from referral.models import ProviderType
+from referral.services.reference import load_reference_data
 from referral.services.spatial import include_name
 
 # The migration that builds the office point index (R*Tree on SQLite, GiST on PostgreSQL).
@@ -74,18 +74,31 @@ def _spatial_index_definitions() -> list[tuple]:
         )).all()
 
 
+def _insert_as_of_revision(table_name: str, **values) -> int:
+    """Insert a row into a table as an earlier revision built it: only its columns, the models' defaults for the rest."""
+    table = Table(table_name, MetaData(), autoload_with=db.engine)
+    declared = db.metadata.tables[table_name].columns
+    row = dict(values)
+    for column in table.columns:
+        default = declared[column.name].default if column.name in declared else None
+        if column.name not in row and default is not None and not column.primary_key:
+            row[column.name] = default.arg(None) if default.is_callable else default.arg
+    with db.engine.begin() as connection:
+        return connection.execute(table.insert().values(**row)).inserted_primary_key[0]
+
+
 def test_office_point_index_migration_fills_it_and_builds_what_create_all_builds(own_app):
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(revision=OFFICE_POINT_INDEX_REVISION + "-1")
     load_reference_data()
-    provider = Provider(first_name="Ada", last_name="Quill", provider_type=get_by_slug(ProviderType, "psychologist"),
-                        offices=[Office(city="Boise", state="ID", zip="83702", lat=43.6328, lng=-116.2035),
-                                 Office(city="Boise", state="ID", zip="83702", lat=None, lng=None)])
-    db.session.add(provider)
     db.session.commit()
-    located, unlocated = (office.id for office in provider.offices)
+    provider_id = _insert_as_of_revision("providers", first_name="Ada", last_name="Quill",
+                                         provider_type_id=db.session.scalar(select(ProviderType.id).filter_by(slug="psychologist")))
+    located = _insert_as_of_revision("offices", provider_id=provider_id, city="Boise", state="ID", zip="83702",
+                                     lat=43.6328, lng=-116.2035)
+    unlocated = _insert_as_of_revision("offices", provider_id=provider_id, city="Boise", state="ID", zip="83702")
     db.session.remove()
     assert _spatial_index_definitions() == []
 

@@ -1,17 +1,30 @@
-"""The API's error shape: {"error": {"parameter": ..., "message": ...}}."""
+"""The API's error shape: {"error": {"parameter": ..., "message": ...}}.
+
+Error messages are English whatever Accept-Language asks for (labels in answers follow it): a view runs the
+services that may refuse it inside in_english(), and error bodies are written in English.
+"""
 from flask import jsonify
 
 from ..extensions import csrf
+from ..i18n import DEFAULT_LANGUAGE, in_language
 from ..services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from . import api_bp
 
 csrf.exempt(api_bp)
 
 
+def in_english():
+    """Context manager: messages worded inside it (a refusal a service raises) are English."""
+    return in_language(DEFAULT_LANGUAGE)
+
+
 def error_response(status: int, message: str, parameter: str | None = None, **extra):
-    """A JSON error body with its status."""
+    """A JSON error body with its status; messages held as lazy translations are written in English."""
     body = {"error": {"parameter": parameter, "message": message, **extra}}
-    return jsonify(body), status
+    with in_english():
+        response = jsonify(body)
+    response.headers["Content-Language"] = DEFAULT_LANGUAGE
+    return response, status
 
 
 @api_bp.errorhandler(ValidationFailed)

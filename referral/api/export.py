@@ -7,6 +7,7 @@ from ..services.export import BOM_PARAMETER, CSV_MEDIA_TYPE, search_csv, wants_b
 from ..services.search import AvailabilityRules
 from ..services.search_params import KNOWN_PARAMETERS, SearchLimits, given, parse_search
 from . import api_bp
+from .errors import in_english
 
 
 @api_bp.get("/providers.csv")
@@ -16,7 +17,9 @@ def providers_csv():
     bom = wants_bom(request.args)
     search_args = MultiDict(request.args)
     search_args.poplist(BOM_PARAMETER)
-    criteria = parse_search(search_args, current_app.extensions["geocoder"], SearchLimits.from_config(config), strict=True)
+    with in_english():
+        criteria = parse_search(search_args, current_app.extensions["geocoder"], SearchLimits.from_config(config),
+                                strict=True)
     whole = "page" not in request.args and "per_page" not in request.args
     lines = search_csv(
         criteria, rules=AvailabilityRules.from_config(config), whole=whole, bom=bom,

@@ -11,7 +11,7 @@ from ..models import Provider
 from ..services.column_ranges import fits_column
 from ..services.listings import EDITABLE_FIELDS, StaleEdit, get_listing_for_edit, listing_values, update_listing
 from . import api_bp
-from .errors import error_response
+from .errors import error_response, in_english
 
 
 def _acting_user():
@@ -28,7 +28,9 @@ def get_listing(provider_id: int):
     """The editable fields of a listing and its current version (owner or admin)."""
     if _acting_user() is None:
         return error_response(401, "log in first")
-    return jsonify(_listing_body(get_listing_for_edit(_acting_user(), provider_id)))
+    with in_english():
+        provider = get_listing_for_edit(_acting_user(), provider_id)
+    return jsonify(_listing_body(provider))
 
 
 @api_bp.route("/listings/<int:provider_id>", methods=["PUT", "PATCH"])
@@ -41,7 +43,8 @@ def change_listing(provider_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error_response(400, "the body must be a JSON object")
-    get_listing_for_edit(_acting_user(), provider_id)  # 404 / 403 before looking at the fields
+    with in_english():
+        get_listing_for_edit(_acting_user(), provider_id)  # 404 / 403 before looking at the fields
     if "version" not in body:
         return error_response(400, "version is required: the version you read the listing at", "version")
     version = body.pop("version")
@@ -55,7 +58,8 @@ def change_listing(provider_id: int):
         if missing:
             return error_response(400, f"PUT replaces the whole listing; missing: {', '.join(missing)}", missing[0])
     try:
-        provider = update_listing(_acting_user(), provider_id, body, version, current_app.extensions["geocoder"])
+        with in_english():
+            provider = update_listing(_acting_user(), provider_id, body, version, current_app.extensions["geocoder"])
     except StaleEdit as error:
         return error_response(409, error.message, "version", current_version=error.current_version, changed=[
             {"field": d.field, "theirs": d.theirs, "yours": d.yours} for d in error.differences

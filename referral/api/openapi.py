@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, render_template
 from ..web.input_boundary import MAX_JSON_DEPTH, MAX_JSON_INTEGER
 from . import api_bp
 from .openapi_parts import COMMON_SCHEMAS, PARTS, TAG_DESCRIPTIONS
-from .openapi_parts.common import FHIR_JSON, JSON, READABLE_TEXT, REFUSED_CHARACTERS, error
+from .openapi_parts.common import FHIR_JSON, JSON, LANGUAGE, READABLE_TEXT, REFUSED_CHARACTERS, error
 
 docs_bp = Blueprint("api_docs", __name__)
 # gunicorn.conf.py's limit_request_line.
@@ -114,7 +114,7 @@ def build_document() -> dict:
                            "listing and referral operations for signed-in users. Errors answer "
                            "{\"error\": {\"parameter\", \"message\"}} (FHIR: an OperationOutcome). "
                            "A query parameter with an empty value counts as not given. " + REFUSED_INPUT + " "
-                           + DEPENDENCIES,
+                           + DEPENDENCIES + " " + LANGUAGE,
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
         "servers": [{"url": "/"}],

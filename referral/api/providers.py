@@ -6,7 +6,7 @@ from ..services.providers import get_public_provider
 from ..services.search import AvailabilityRules, also_nearby, search_providers
 from ..services.search_params import SearchLimits, SearchRefused, parse_search
 from . import api_bp
-from .errors import error_response
+from .errors import error_response, in_english
 from .schemas import provider_detail, provider_summary, search_page_dict
 
 
@@ -25,9 +25,10 @@ def _search_refused(error: SearchRefused):
 @api_bp.get("/providers")
 def list_providers():
     """Search the directory; the same parameters as the /search page, and the same group apart in also_nearby."""
-    criteria = parse_search(
-        request.args, current_app.extensions["geocoder"], SearchLimits.from_config(current_app.config), strict=True
-    )
+    with in_english():
+        criteria = parse_search(
+            request.args, current_app.extensions["geocoder"], SearchLimits.from_config(current_app.config), strict=True
+        )
     page = search_providers(criteria, rules=_rules())
     if page.past_the_end:
         raise ValidationFailed({"page": f"page {criteria.page} is past the end ({page.pages} pages)"})
@@ -38,4 +39,6 @@ def list_providers():
 @api_bp.get("/providers/<int:provider_id>")
 def get_provider(provider_id: int):
     """One provider in full."""
-    return jsonify(provider_detail(get_public_provider(provider_id), _rules()))
+    with in_english():
+        provider = get_public_provider(provider_id)
+    return jsonify(provider_detail(provider, _rules()))

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..services import referrals as service
 from ..services.errors import ValidationFailed
 from . import api_bp
-from .errors import error_response
+from .errors import error_response, in_english
 from .referral_schemas import copy_dict, referral_dict
 
 PREFIX = "/api/v1/referrals"
@@ -50,8 +50,9 @@ def list_referrals():
     if user is None:
         return _unauthorized()
     state = request.args.get("state") or None
-    sent = service.referrer_referrals(user, state)
-    received = service.inbox(user, state)
+    with in_english():
+        sent = service.referrer_referrals(user, state)
+        received = service.inbox(user, state)
     return jsonify({
         "sent": [referral_dict(s.referral, s.referral.copies, summary=s) for s in sent],
         "received": [copy_dict(c, include_referral=True) for c in received],
@@ -65,7 +66,8 @@ def get_referral(public_id: str):
     user = _signed_in()
     if user is None:
         return _unauthorized()
-    view = service.get_referral(user, public_id, via="api")
+    with in_english():
+        view = service.get_referral(user, public_id, via="api")
     db.session.commit()
     return jsonify(referral_dict(view.referral, view.copies, summary=service.summarize(view.referral)
                                  if view.role != service.RECIPIENT else None))
@@ -78,7 +80,8 @@ def get_copy(public_id: str):
     user = _signed_in()
     if user is None:
         return _unauthorized()
-    view = service.get_copy(user, public_id, via="api")
+    with in_english():
+        view = service.get_copy(user, public_id, via="api")
     db.session.commit()
     return jsonify(copy_dict(view.copy, include_referral=True, detail=True, actions=[t.action for t in view.actions]))
 
@@ -94,8 +97,9 @@ def post_transition(public_id: str):
     action = body.get("action")
     if not isinstance(action, str) or not action:
         raise ValidationFailed({"action": "Give the action to take."})
-    copy = service.transition(user, public_id, action, reason=body.get("reason"),
-                              appointment_date=body.get("appointment_date"), message=body.get("message"))
+    with in_english():
+        copy = service.transition(user, public_id, action, reason=body.get("reason"),
+                                  appointment_date=body.get("appointment_date"), message=body.get("message"))
     db.session.commit()
     return jsonify(copy_dict(copy, include_referral=True, detail=True))
 
@@ -110,7 +114,8 @@ def post_message(public_id: str):
     text = body.get("body")
     if not isinstance(text, str):
         raise ValidationFailed({"body": "Write a message."})
-    message = service.post_message(user, public_id, text)
+    with in_english():
+        message = service.post_message(user, public_id, text)
     db.session.commit()
     return jsonify({"id": message.id, "author_role": message.author_role, "body": message.body,
                     "created_at": message.created_at.isoformat()}), 201

@@ -93,6 +93,7 @@ class Provider(ListingFacts, db.Model):
     provider_type_id: Mapped[int] = mapped_column(ForeignKey("provider_types.id"), index=True)
     taxonomy_code: Mapped[str | None] = mapped_column(ForeignKey("taxonomy_codes.code"))
     statement: Mapped[str] = mapped_column(Text, default="")
+    statement_es: Mapped[str] = mapped_column(Text, default="", server_default="")  # the statement in Spanish, optional
 
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=False)
     availability_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

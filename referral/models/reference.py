@@ -3,6 +3,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import translated
 
 
 class ReferenceItem:
@@ -12,6 +13,11 @@ class ReferenceItem:
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the reference lists are in the message catalogue)."""
+        return translated(self.name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.slug}>"

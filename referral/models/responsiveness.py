@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, language_column, utcnow
 
 VISITOR_YES = "yes"
 VISITOR_NO = "no"
@@ -34,6 +34,7 @@ class InquiryRecord(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the owner marked it answered
     visitor_answer: Mapped[str] = mapped_column(String(16), default="")  # one of VISITOR_ANSWERS, or ""
     follow_up_email: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = language_column()  # the page the message was written from: its follow-up is in it
     follow_up_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,7 +1,8 @@
 """Column types shared by the models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -31,3 +32,8 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def language_column():
+    """The language a person reads us in ("en" or "es"), for what is sent to them later: emails and alerts."""
+    return mapped_column(String(8), default="en", server_default="en")

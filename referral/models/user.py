@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, language_column, utcnow
 
 ROLE_PROVIDER = "provider"
 ROLE_REFERRER = "referrer"
@@ -30,6 +30,7 @@ class User(UserMixin, db.Model):
     # Bumped on logout-everywhere and password change, so old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str] = language_column()
     # Two-step sign-in (TOTP). The base32 secret is set when setting up starts and counts once confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,11 +16,15 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from zxcvbn import zxcvbn
 
 from ..extensions import db
+from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default
 from ..models import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, User, utcnow
 from .errors import Conflict, NotFound, ValidationFailed
 from .mail import queue_email
@@ -35,16 +39,52 @@ _STRENGTH_CHARACTERS = 72  # zxcvbn refuses longer input; characters after these
 # Words anyone would try first against an account here.
 _SITE_WORDS = ("open therapy directory", "opentherapydirectory", "therapy", "therapist", "directory")
 SELF_SERVICE_ROLES = (ROLE_PROVIDER, ROLE_REFERRER)
-ROLE_NAMES = {ROLE_PROVIDER: "provider", ROLE_REFERRER: "referring clinician", ROLE_ADMIN: "administrator"}
+ROLE_NAMES = {ROLE_PROVIDER: _l("provider"), ROLE_REFERRER: _l("referring clinician"),
+              ROLE_ADMIN: _l("administrator")}
 
 CONFIRM_SALT = "account.confirm-email"
 RESET_SALT = "account.reset-password"
 CONFIRM_PATH = "/confirm/"
 RESET_PATH = "/reset/"
 
-WRONG_LOGIN = "That email and password do not match an account."
-WRONG_PASSWORD = "That is not your current password."
-BAD_LINK = "This link is not valid. It may have expired or been used already; ask for a new one."
+WRONG_LOGIN = _l("That email and password do not match an account.")
+WRONG_PASSWORD = _l("That is not your current password.")
+BAD_LINK = _l("This link is not valid. It may have expired or been used already; ask for a new one.")
+
+# zxcvbn's feedback comes in English only: each of its sentences (zxcvbn/feedback.py) as a message of ours.
+# A sentence missing here (a later zxcvbn) is left out, and the general advice stands in for it.
+_STRENGTH_FEEDBACK = {
+    "Use a few words, avoid common phrases.": _l("Use a few words, avoid common phrases."),
+    "No need for symbols, digits, or uppercase letters.": _l("No need for symbols, digits, or uppercase letters."),
+    "Add another word or two. Uncommon words are better.": _l("Add another word or two. Uncommon words are better."),
+    "Straight rows of keys are easy to guess.": _l("Straight rows of keys are easy to guess."),
+    "Short keyboard patterns are easy to guess.": _l("Short keyboard patterns are easy to guess."),
+    "Use a longer keyboard pattern with more turns.": _l("Use a longer keyboard pattern with more turns."),
+    'Repeats like "aaa" are easy to guess.': _l('Repeats like "aaa" are easy to guess.'),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        _l('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    "Avoid repeated words and characters.": _l("Avoid repeated words and characters."),
+    'Sequences like "abc" or "6543" are easy to guess.': _l('Sequences like "abc" or "6543" are easy to guess.'),
+    "Avoid sequences.": _l("Avoid sequences."),
+    "Recent years are easy to guess.": _l("Recent years are easy to guess."),
+    "Avoid recent years.": _l("Avoid recent years."),
+    "Avoid years that are associated with you.": _l("Avoid years that are associated with you."),
+    "Dates are often easy to guess.": _l("Dates are often easy to guess."),
+    "Avoid dates and years that are associated with you.": _l("Avoid dates and years that are associated with you."),
+    "This is a top-10 common password.": _l("This is a top-10 common password."),
+    "This is a top-100 common password.": _l("This is a top-100 common password."),
+    "This is a very common password.": _l("This is a very common password."),
+    "This is similar to a commonly used password.": _l("This is similar to a commonly used password."),
+    "A word by itself is easy to guess.": _l("A word by itself is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": _l("Names and surnames by themselves are easy to guess."),
+    "Common names and surnames are easy to guess.": _l("Common names and surnames are easy to guess."),
+    "Capitalization doesn't help very much.": _l("Capitalization doesn't help very much."),
+    "All-uppercase is almost as easy to guess as all-lowercase.":
+        _l("All-uppercase is almost as easy to guess as all-lowercase."),
+    "Reversed words aren't much harder to guess.": _l("Reversed words aren't much harder to guess."),
+    "Predictable substitutions like '@' instead of 'a' don't help very much.":
+        _l("Predictable substitutions like '@' instead of 'a' don't help very much."),
+}
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -118,9 +158,9 @@ def normalize_email(email: str | None) -> str:
 def _check_email(email: str, field: str = "email") -> str:
     email = normalize_email(email)
     if not email:
-        raise ValidationFailed({field: "Enter your email address."})
+        raise ValidationFailed({field: _("Enter your email address.")})
     if len(email) > 254 or not _EMAIL_RE.match(email):
-        raise ValidationFailed({field: "Enter an email address like name@example.org."})
+        raise ValidationFailed({field: _("Enter an email address like name@example.org.")})
     return email
 
 
@@ -143,13 +183,20 @@ def _without_details(password: str, details: list[str]) -> str:
     return " ".join(rest.split())
 
 
+def _strength_feedback(sentence: str | None) -> str:
+    """One of zxcvbn's sentences in the reader's language; "" for none, or for one we have no message for."""
+    message = _STRENGTH_FEEDBACK.get(sentence or "")
+    return str(message) if message is not None else ""
+
+
 def _weak_password_message(result: dict, uses_own_details: bool) -> str:
     """Why a password was refused, in zxcvbn's words where it has them, and what to do instead."""
     feedback = result.get("feedback") or {}
-    own = "It is built from your email address or name, which others can find out." if uses_own_details else ""
-    advice = next(iter(feedback.get("suggestions") or []), "") or "Add another word or two. Uncommon words are better."
-    return " ".join(part for part in ("This password would be easy to guess.", own, feedback.get("warning"), advice)
-                    if part)
+    own = _("It is built from your email address or name, which others can find out.") if uses_own_details else ""
+    advice = (_strength_feedback(next(iter(feedback.get("suggestions") or []), ""))
+              or _("Add another word or two. Uncommon words are better."))
+    return " ".join(part for part in (_("This password would be easy to guess."), own,
+                                      _strength_feedback(feedback.get("warning")), advice) if part)
 
 
 def check_new_password(password: str | None, field: str = "password", *, email: str = "",
@@ -158,9 +205,9 @@ def check_new_password(password: str | None, field: str = "password", *, email: 
     account's email address and name (zxcvbn score below MIN_PASSWORD_SCORE); return the password."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({field: f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+        raise ValidationFailed({field: _("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)})
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed({field: f"Use at most {MAX_PASSWORD_LENGTH} characters."})
+        raise ValidationFailed({field: _("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)})
     details = _own_details(email, display_name)
     inputs = details + list(_SITE_WORDS)
     judged = password[:_STRENGTH_CHARACTERS]
@@ -188,8 +235,15 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _link(path: str, token: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path + token
+def _site(language: str | None) -> str:
+    """The site's root for a reader of this language: a Spanish reader's links open the Spanish pages."""
+    root = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    code = language_or_default(language)
+    return root if code == DEFAULT_LANGUAGE else f"{root}/{code}"
+
+
+def _link(path: str, token: str, language: str | None = None) -> str:
+    return _site(language) + path + token
 
 
 def _load(token: str, salt: str, max_age: int, now: datetime | None) -> dict:
@@ -235,33 +289,44 @@ def _max_age(name: str, default: int) -> int:
 
 # --- mail ----------------------------------------------------------------------------------------
 
+# Each email is written in the language of the account it goes to (user.language).
+
 def _queue_confirmation(user: User, email: str | None = None) -> None:
-    link = _link(CONFIRM_PATH, confirmation_token(user, email))
+    link = _link(CONFIRM_PATH, confirmation_token(user, email), user.language)
     hours = _max_age("EMAIL_CONFIRM_MAX_AGE", 172800) // 3600
-    queue_email(
-        email or user.email,
-        "Confirm your email address",
-        "Please confirm this email address for your Open Therapy Directory account by opening this link:\n\n"
-        f"{link}\n\nThe link works for {hours} hours. If you did not ask for this, ignore this email.",
-        kind="account.confirm" if not email or email == user.email else "account.change-email",
-    )
+    with in_language(user.language):
+        queue_email(
+            email or user.email,
+            _("Confirm your email address"),
+            ngettext("Please confirm this email address for your Open Therapy Directory account by opening this "
+                     "link:\n\n%(link)s\n\nThe link works for %(num)d hour. If you did not ask for this, ignore "
+                     "this email.",
+                     "Please confirm this email address for your Open Therapy Directory account by opening this "
+                     "link:\n\n%(link)s\n\nThe link works for %(num)d hours. If you did not ask for this, ignore "
+                     "this email.", hours, link=link),
+            kind="account.confirm" if not email or email == user.email else "account.change-email",
+        )
 
 
 def _queue_already_registered(user: User) -> None:
-    queue_email(
-        user.email,
-        "Someone tried to register with your email address",
-        "Someone (perhaps you) tried to create an Open Therapy Directory account with this email address, "
-        "which already has an account.\n\nIf it was you and you have forgotten the password, reset it here:\n\n"
-        f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/reset\n\nOtherwise you can ignore this email.",
-        kind="account.exists",
-    )
+    with in_language(user.language):
+        queue_email(
+            user.email,
+            _("Someone tried to register with your email address"),
+            _("Someone (perhaps you) tried to create an Open Therapy Directory account with this email address, "
+              "which already has an account.\n\nIf it was you and you have forgotten the password, reset it "
+              "here:\n\n%(link)s\n\nOtherwise you can ignore this email.", link=_site(user.language) + "/reset"),
+            kind="account.exists",
+        )
 
 
 # --- operations ----------------------------------------------------------------------------------
 
-def register(email: str, password: str, role: str = ROLE_PROVIDER, display_name: str = "") -> User | None:
+def register(email: str, password: str, role: str = ROLE_PROVIDER, display_name: str = "",
+             language: str = DEFAULT_LANGUAGE) -> User | None:
     """Create an unconfirmed account and queue its confirmation link; a taken address gets a notice instead.
+
+    `language` is the one the person registered in: their emails are written in it.
 
     Returns the new user, or None when the address already had an account (the caller must show
     the same page in both cases).
@@ -276,7 +341,7 @@ def register(email: str, password: str, role: str = ROLE_PROVIDER, display_name:
     except ValidationFailed as error:
         errors.update(error.errors)
     if role not in SELF_SERVICE_ROLES:
-        errors["role"] = "Choose provider or referring clinician."
+        errors["role"] = _("Choose provider or referring clinician.")
     if errors:
         raise ValidationFailed(errors)
     password_hash = hash_password(password)  # hashed for a taken address too, so both take as long
@@ -285,7 +350,7 @@ def register(email: str, password: str, role: str = ROLE_PROVIDER, display_name:
         _queue_already_registered(existing)
         return None
     user = User(email=email, password_hash=password_hash, role=role, display_name=(display_name or "").strip()[:120],
-                session_version=1)
+                session_version=1, language=language_or_default(language))
     db.session.add(user)
     db.session.flush()
     _queue_confirmation(user)
@@ -308,14 +373,15 @@ def confirm_email(token: str, now: datetime | None = None) -> User:
             raise ValidationFailed({"token": BAD_LINK})
         other = _user_by_email(pending)
         if other is not None and other.id != user.id:
-            raise Conflict("Another account now uses that email address.")
+            raise Conflict(_("Another account now uses that email address."))
         old_email = user.email
         user.email, user.pending_email = pending, None
         user.email_confirmed_at = now or utcnow()
-        queue_email(old_email, "Your email address was changed",
-                    "The email address of your Open Therapy Directory account was changed to "
-                    f"{pending}. If you did not do this, reset your password and write to us.",
-                    kind="account.email-changed")
+        with in_language(user.language):
+            queue_email(old_email, _("Your email address was changed"),
+                        _("The email address of your Open Therapy Directory account was changed to %(email)s. If you "
+                          "did not do this, reset your password and write to us.", email=pending),
+                        kind="account.email-changed")
     else:
         if not hmac.compare_digest(digest, _email_digest(user.email)):
             raise ValidationFailed({"token": BAD_LINK})
@@ -341,7 +407,8 @@ def authenticate(email: str, password: str) -> User:
             user.password_hash = _hasher().hash(password)
     if user.email_confirmed_at is None:
         _queue_confirmation(user)
-        raise ValidationFailed({"email": "Please confirm your email address first. We have sent you a new confirmation link."})
+        raise ValidationFailed({"email": _("Please confirm your email address first. We have sent you a new "
+                                           "confirmation link.")})
     return user
 
 
@@ -351,15 +418,19 @@ def request_password_reset(email: str) -> None:
     if user is None:
         return
     minutes = _max_age("PASSWORD_RESET_MAX_AGE", 3600) // 60
-    queue_email(
-        user.email,
-        "Reset your password",
-        "Someone (perhaps you) asked to reset the password of your Open Therapy Directory account. "
-        f"Choose a new password here:\n\n{_link(RESET_PATH, reset_token(user))}\n\n"
-        f"The link works once, for {minutes} minutes. If you did not ask for this, ignore this email; "
-        "your password stays as it is.",
-        kind="account.reset",
-    )
+    link = _link(RESET_PATH, reset_token(user), user.language)
+    with in_language(user.language):
+        queue_email(
+            user.email,
+            _("Reset your password"),
+            ngettext("Someone (perhaps you) asked to reset the password of your Open Therapy Directory account. "
+                     "Choose a new password here:\n\n%(link)s\n\nThe link works once, for %(num)d minute. If you "
+                     "did not ask for this, ignore this email; your password stays as it is.",
+                     "Someone (perhaps you) asked to reset the password of your Open Therapy Directory account. "
+                     "Choose a new password here:\n\n%(link)s\n\nThe link works once, for %(num)d minutes. If you "
+                     "did not ask for this, ignore this email; your password stays as it is.", minutes, link=link),
+            kind="account.reset",
+        )
 
 
 def user_for_reset(token: str, now: datetime | None = None) -> User:
@@ -400,7 +471,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         raise ValidationFailed({"password": WRONG_PASSWORD})
     new_email = _check_email(new_email, "new_email")
     if new_email == user.email:
-        raise ValidationFailed({"new_email": "That is already your email address."})
+        raise ValidationFailed({"new_email": _("That is already your email address.")})
     other = _user_by_email(new_email)
     if other is not None:
         _queue_already_registered(other)  # no hint to the requester that the address is taken
@@ -415,7 +486,7 @@ def create_admin(email: str, password: str, now: datetime | None = None) -> User
     email = _check_email(email)
     check_new_password(password, email=email)
     if _user_by_email(email) is not None:
-        raise Conflict(f"An account for {email} already exists.")
+        raise Conflict(_("An account for %(email)s already exists.", email=email))
     user = User(email=email, password_hash=hash_password(password), role=ROLE_ADMIN, session_version=1,
                 email_confirmed_at=now or utcnow())
     db.session.add(user)
@@ -444,5 +515,5 @@ def get_user(user_id: int) -> User:
     """A user by id."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return user

@@ -12,11 +12,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
+from babel.dates import format_skeleton
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default
 from ..models import SearchAlert, utcnow
 from .batch import BatchReport, for_each_row
 from .errors import Conflict, NotFound, ValidationFailed
@@ -61,13 +65,21 @@ def has_accepting_match(criteria, rules: AvailabilityRules) -> bool:
     return bool(search_providers(probe, rules=rules).hits)
 
 
+def _site(base_url: str, language: str | None) -> str:
+    """The site's root for a reader of this language: a Spanish reader's links open the Spanish pages."""
+    code = language_or_default(language)
+    return base_url.rstrip("/") if code == DEFAULT_LANGUAGE else f"{base_url.rstrip('/')}/{code}"
+
+
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
 def subscribe(email: str, raw_query: str, *, geocoder, limits: SearchLimits, secret_key: str, base_url: str,
-              honeypot: str = "", now: datetime | None = None) -> SearchAlert | None:
+              honeypot: str = "", language: str = DEFAULT_LANGUAGE, now: datetime | None = None) -> SearchAlert | None:
     """Store an unconfirmed alert and mail its confirmation link; None when nothing new is stored.
+
+    `language` is the one the alert was asked for in: its emails are written in it.
 
     The page says the same whatever happened (a bot's honeypot, an alert that already exists), so that it
     tells nobody which addresses have alerts.
@@ -77,14 +89,14 @@ def subscribe(email: str, raw_query: str, *, geocoder, limits: SearchLimits, sec
     address = (email or "").strip()
     errors = {}
     if len(address) > SearchAlert.email.type.length or not EMAIL_PATTERN.match(address):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = _("Enter an email address like name@example.com.")
     if not query:
-        errors["search"] = "Start from a search: this page needs the search to watch."
+        errors["search"] = _("Start from a search: this page needs the search to watch.")
     else:
         try:
             parse_search(MultiDict(parse_qsl(query)), geocoder, limits)
         except ValidationFailed:
-            errors["search"] = "This search cannot be watched: go back and search again."
+            errors["search"] = _("This search cannot be watched: go back and search again.")
     if errors:
         raise ValidationFailed(errors)
     if honeypot.strip():
@@ -95,17 +107,22 @@ def subscribe(email: str, raw_query: str, *, geocoder, limits: SearchLimits, sec
     if existing is not None and existing.confirmed_at is not None:
         return None
     alert = existing or SearchAlert(email=address, query=query, created_at=now)
+    alert.language = language_or_default(language)
     db.session.add(alert)
     db.session.flush()
-    link = f"{base_url.rstrip('/')}/alerts/confirm/{confirm_token(secret_key, alert)}"
-    queue_email(
-        address, "Confirm your search alert",
-        "Someone (we hope you) asked to be emailed when a clinician matching a search on the directory starts "
-        "accepting new patients.\n\n"
-        f"To start these emails, confirm within {CONFIRM_DAYS} days:\n{link}\n\n"
-        "If it was not you, ignore this email: nothing will be sent, and the address is erased.\n",
-        kind=CONFIRM_MAIL,
-    )
+    link = f"{_site(base_url, alert.language)}/alerts/confirm/{confirm_token(secret_key, alert)}"
+    with in_language(alert.language):
+        queue_email(
+            address, _("Confirm your search alert"),
+            ngettext("Someone (we hope you) asked to be emailed when a clinician matching a search on the directory "
+                     "starts accepting new patients.\n\nTo start these emails, confirm within %(num)d day:\n%(link)s"
+                     "\n\nIf it was not you, ignore this email: nothing will be sent, and the address is erased.\n",
+                     "Someone (we hope you) asked to be emailed when a clinician matching a search on the directory "
+                     "starts accepting new patients.\n\nTo start these emails, confirm within %(num)d days:\n%(link)s"
+                     "\n\nIf it was not you, ignore this email: nothing will be sent, and the address is erased.\n",
+                     CONFIRM_DAYS, link=link),
+            kind=CONFIRM_MAIL,
+        )
     return alert
 
 
@@ -118,12 +135,12 @@ def _alert_for(secret_key: str, salt: str, token: str, max_age: int | None) -> S
     try:
         alert_id = _serializer(secret_key, salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise ValidationFailed({"token": "This link has expired. Start again from a search."}) from None
+        raise ValidationFailed({"token": _("This link has expired. Start again from a search.")}) from None
     except BadSignature:
-        raise ValidationFailed({"token": "This link is not valid."}) from None
+        raise ValidationFailed({"token": _("This link is not valid.")}) from None
     alert = db.session.get(SearchAlert, alert_id) if isinstance(alert_id, int) and 0 < alert_id < 2**31 else None
     if alert is None:
-        raise NotFound("This alert no longer exists: it was cancelled or has expired.")
+        raise NotFound(_("This alert no longer exists: it was cancelled or has expired."))
     return alert
 
 
@@ -131,7 +148,7 @@ def alert_to_confirm(secret_key: str, token: str) -> SearchAlert:
     """The alert a confirmation link is for, while unconfirmed; Conflict once confirmed."""
     alert = _alert_for(secret_key, CONFIRM_SALT, token, CONFIRM_DAYS * 86400)
     if alert.confirmed_at is not None:
-        raise Conflict("This alert is already confirmed.")
+        raise Conflict(_("This alert is already confirmed."))
     return alert
 
 
@@ -195,18 +212,21 @@ def _send_one(alert_id: int, secret_key: str, base_url: str, geocoder, limits, r
     opened = sum(1 for hit in hits if hit.provider.availability_confirmed_at >= since)
     if not opened:
         return False
-    base = base_url.rstrip("/")
-    who = "1 clinician" if opened == 1 else f"{opened} clinicians"
-    queue_email(
-        alert.email, "Clinicians matching your search are accepting new patients",
-        f"{who} matching your search {'has' if opened == 1 else 'have'} confirmed since {since:%B} {since.day} "
-        "that they are accepting new patients.\n\n"
-        f"See them: {base}/search?{alert.query}&accepting=true\n\n"
-        f"This alert ends on {alert.expires_at:%B} {alert.expires_at.day}, {alert.expires_at.year}; you will get at "
-        "most one email a week until then.\n"
-        f"Stop these emails (one click): {base}/alerts/unsubscribe/{unsubscribe_token(secret_key, alert)}\n",
-        kind=MATCH_MAIL,
-    )
+    base = _site(base_url, alert.language)
+    with in_language(alert.language):
+        queue_email(
+            alert.email, _("Clinicians matching your search are accepting new patients"),
+            ngettext("%(num)d clinician matching your search has confirmed since %(since)s that they are accepting "
+                     "new patients.\n\nSee them: %(link)s\n\nThis alert ends on %(end)s; you will get at most one "
+                     "email a week until then.\nStop these emails (one click): %(stop)s\n",
+                     "%(num)d clinicians matching your search have confirmed since %(since)s that they are accepting "
+                     "new patients.\n\nSee them: %(link)s\n\nThis alert ends on %(end)s; you will get at most one "
+                     "email a week until then.\nStop these emails (one click): %(stop)s\n",
+                     opened, since=format_skeleton("MMMMd", since, locale=get_locale()),
+                     link=f"{base}/search?{alert.query}&accepting=true", end=format_date(alert.expires_at, "long"),
+                     stop=f"{base}/alerts/unsubscribe/{unsubscribe_token(secret_key, alert)}"),
+            kind=MATCH_MAIL,
+        )
     alert.last_sent_at = now
     db.session.flush()
     return True

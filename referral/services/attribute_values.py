@@ -1,12 +1,19 @@
 """Reading a listing attribute off a provider: as stored (editor, history), as published (JSON, CSV), as read."""
 from __future__ import annotations
 
-from ..models import Provider
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from ..i18n import translated
+from ..models import InsurancePlan, Provider
 from .attributes import AT_MOST, ATTRIBUTES, AVAILABILITY, HOURS, HOURS_WINDOWS, Attribute
 from .availability import availability_of
 from .search import EVENING_STARTS, MORNING_ENDS, WEEKEND_DAYS, AvailabilityRules
 
+# The days in English: the editor's field names are made from them.
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The days as people read them, in the reader's language.
+DAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+              _l("Sunday"))
 
 
 def hours_windows(provider: Provider) -> list[str]:
@@ -46,17 +53,18 @@ def published_value(provider: Provider, attribute: Attribute, rules: Availabilit
 
 
 def value_labels(provider: Provider, attribute: Attribute) -> list[str]:
-    """The attribute's values as people read them (empty when the listing says nothing)."""
+    """The attribute's values as people read them, in the reader's language (empty when the listing says nothing)."""
     if attribute.filter == HOURS:
-        return [attribute.choice_label(value) for value in hours_windows(provider)]
+        return [str(attribute.choice_label(value)) for value in hours_windows(provider)]
     value = getattr(provider, attribute.column)
     if attribute.reference is not None:
         items = value if attribute.multiple else ([value] if value is not None else [])
-        return [item.name for item in items]
+        # Insurance plans are proper names; the other lists are read in the reader's language.
+        return [item.name if attribute.reference is InsurancePlan else item.label for item in items]
     if attribute.choices:
-        return [attribute.choice_label(value)] if value else []
+        return [str(attribute.choice_label(value))] if value else []
     if isinstance(value, bool):
-        return [attribute.label] if value else []
+        return [str(translated(attribute.label))] if value else []
     if value is None or value == "":
         return []
     if attribute.filter == AT_MOST:
@@ -83,14 +91,16 @@ for _attribute in ATTRIBUTES:
 
 def office_hours_lines(office) -> list[str]:
     """An office's weekly hours as lines people read: "Monday 9:00 am – 5:00 pm"."""
-    return [f"{DAY_NAMES[window.day]} {clock(window.opens)} – {clock(window.closes)}" for window in office.hours]
+    return [_("%(day)s %(opens)s – %(closes)s", day=DAY_LABELS[window.day], opens=clock(window.opens),
+              closes=clock(window.closes)) for window in office.hours]
 
 
 def clock(minutes: int) -> str:
     """Minutes after midnight as a time of day: 9:00 am, 5:30 pm, midnight."""
     if minutes in (0, 1440):
-        return "midnight"
+        return _("midnight")
     hours, rest = divmod(minutes, 60)
-    suffix = "am" if hours < 12 else "pm"
-    return f"{(hours - 1) % 12 + 1}:{rest:02d} {suffix}"
+    if hours < 12:
+        return _("%(hour)d:%(minute)02d am", hour=(hours - 1) % 12 + 1, minute=rest)
+    return _("%(hour)d:%(minute)02d pm", hour=(hours - 1) % 12 + 1, minute=rest)
 

@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+
 from ..models import Provider, utcnow
 from .batch import BatchReport, for_each_row
 from .search import AvailabilityRules
@@ -87,12 +89,13 @@ def provider_for_token(secret_key: str, token: str, max_age_days: int) -> Provid
     try:
         payload = serializer.loads(token, max_age=max_age_days * 86400)
     except SignatureExpired:
-        raise ValidationFailed({"token": "This confirmation link has expired. Log in to confirm from your dashboard."})
+        raise ValidationFailed(
+            {"token": _("This confirmation link has expired. Log in to confirm from your dashboard.")})
     except BadSignature:
-        raise ValidationFailed({"token": "This confirmation link is not valid."})
+        raise ValidationFailed({"token": _("This confirmation link is not valid.")})
     provider = db.session.get(Provider, payload.get("p")) if isinstance(payload, dict) else None
     if provider is None or provider.owner_id is None or provider.owner_id != payload.get("o"):
-        raise ValidationFailed({"token": "This confirmation link is no longer valid for this listing."})
+        raise ValidationFailed({"token": _("This confirmation link is no longer valid for this listing.")})
     return provider
 
 
@@ -137,7 +140,10 @@ def send_reminders(secret_key: str, base_url: str, reminder_days: int, stale_day
 
 def send_reminder(provider_id: int, secret_key: str, base_url: str, stale_days: int, now: datetime) -> bool:
     """Email one listing's owner to confirm its availability, and record the reminder."""
+    from flask_babel import format_date
+
     from ..extensions import db
+    from ..i18n import in_language
     from ..models import AvailabilityReminder, User
     from .mail import queue_email
 
@@ -145,17 +151,23 @@ def send_reminder(provider_id: int, secret_key: str, base_url: str, stale_days: 
     owner = db.session.get(User, provider.owner_id)
     link = f"{base_url.rstrip('/')}/availability/confirm/{confirmation_token(secret_key, provider)}"
     confirmed = provider.availability_confirmed_at
-    since = f"since {confirmed:%B} {confirmed.day}, {confirmed.year}" if confirmed else "yet"
-    state = "accepting new patients" if provider.accepting_new_patients else "not accepting new patients"
-    queue_email(
-        owner.email, "Please confirm your availability",
-        f"Your listing ({provider.name}) has not confirmed its availability {since}.\n"
-        f"It currently says: {state}.\n\n"
-        f"If that is still true, confirm with one click:\n{link}\n\n"
-        "If it has changed, log in and update your listing from your dashboard.\n"
-        f"Listings unconfirmed for {stale_days} days stop showing as accepting new patients.\n",
-        kind="availability.reminder",
-    )
+    with in_language(owner.language):
+        if confirmed:
+            unconfirmed = _("Your listing (%(name)s) has not confirmed its availability since %(day)s.",
+                            name=provider.name, day=format_date(confirmed, "long", rebase=False))
+        else:
+            unconfirmed = _("Your listing (%(name)s) has not confirmed its availability yet.", name=provider.name)
+        says = (_("It currently says: accepting new patients.") if provider.accepting_new_patients
+                else _("It currently says: not accepting new patients."))
+        subject = _("Please confirm your availability")
+        paragraphs = [
+            f"{unconfirmed}\n{says}",
+            _("If that is still true, confirm with one click:") + "\n" + link,
+            _("If it has changed, log in and update your listing from your dashboard.") + "\n"
+            + _("Listings unconfirmed for %(days)s days stop showing as accepting new patients.", days=stale_days),
+        ]
+        body = "\n\n".join(paragraphs) + "\n"
+    queue_email(owner.email, subject, body, kind="availability.reminder")
     db.session.add(AvailabilityReminder(provider_id=provider.id, sent_at=now))
     db.session.flush()
     return True

@@ -8,10 +8,12 @@ visitor answers or when the follow-up lapses (`flask purge`). The answer feeds t
 """
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..i18n import PREFIXED_LANGUAGES, in_language
 from ..models import InquiryRecord, utcnow
 from ..models.responsiveness import VISITOR_ANSWERS, VISITOR_ELSEWHERE, VISITOR_NO, VISITOR_YES
 from .batch import BatchReport, for_each_row
@@ -27,9 +29,9 @@ ANSWER_SALT = "inquiry.follow-up.answer"
 OFFER_MAX_AGE_SECONDS = 24 * 3600
 
 ANSWER_LABELS = {
-    VISITOR_YES: "Yes, they got back to me",
-    VISITOR_NO: "No, I have not heard from them",
-    VISITOR_ELSEWHERE: "I found help elsewhere",
+    VISITOR_YES: _l("Yes, they got back to me"),
+    VISITOR_NO: _l("No, I have not heard from them"),
+    VISITOR_ELSEWHERE: _l("I found help elsewhere"),
 }
 
 
@@ -57,13 +59,13 @@ def _record_for(secret_key: str, salt: str, token: str, max_age: int | None) -> 
     try:
         payload = _serializer(secret_key, salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise ValidationFailed({"token": "This link has expired."}) from None
+        raise ValidationFailed({"token": _("This link has expired.")}) from None
     except BadSignature:
-        raise ValidationFailed({"token": "This link is not valid."}) from None
+        raise ValidationFailed({"token": _("This link is not valid.")}) from None
     record_id = payload.get("r") if isinstance(payload, dict) else None
     record = db.session.get(InquiryRecord, record_id) if isinstance(record_id, int) and 0 < record_id < 2**31 else None
     if record is None:
-        raise NotFound("This follow-up no longer exists.")
+        raise NotFound(_("This follow-up no longer exists."))
     return record
 
 
@@ -71,7 +73,7 @@ def record_for_offer(secret_key: str, token: str) -> InquiryRecord:
     """The record an offer link is for, while the offer stands; Conflict once taken, ValidationFailed for a bad link."""
     record = _record_for(secret_key, OFFER_SALT, token, OFFER_MAX_AGE_SECONDS)
     if record.follow_up_due_at is not None:
-        raise Conflict("You have already asked us to check in about this message. Thank you.")
+        raise Conflict(_("You have already asked us to check in about this message. Thank you."))
     return record
 
 
@@ -80,7 +82,7 @@ def ask_for_follow_up(secret_key: str, token: str, email: str, config, now: date
     record = record_for_offer(secret_key, token)
     address = (email or "").strip()
     if len(address) > InquiryRecord.follow_up_email.type.length or not EMAIL_PATTERN.match(address):
-        raise ValidationFailed({"email": "Enter an email address like name@example.com."})
+        raise ValidationFailed({"email": _("Enter an email address like name@example.com.")})
     record.follow_up_email = address
     record.follow_up_due_at = record.sent_at + timedelta(days=int(config.get("FOLLOW_UP_AFTER_DAYS", 7)))
     db.session.flush()
@@ -91,16 +93,16 @@ def open_follow_up(secret_key: str, token: str) -> InquiryRecord:
     """The record an emailed follow-up link is for, while it waits for an answer; Conflict once answered or erased."""
     record = _record_for(secret_key, ANSWER_SALT, token, None)
     if record.follow_up_answered_at is not None:
-        raise Conflict("Thank you: your answer was already recorded.")
+        raise Conflict(_("Thank you: your answer was already recorded."))
     if not record.follow_up_email or record.follow_up_sent_at is None:
-        raise Conflict("This question has closed, and your email address has been erased.")
+        raise Conflict(_("This question has closed, and your email address has been erased."))
     return record
 
 
 def answer_follow_up(secret_key: str, token: str, answer: str, now: datetime | None = None) -> InquiryRecord:
     """Record the visitor's answer and erase their address."""
     if answer not in VISITOR_ANSWERS:
-        raise ValidationFailed({"answer": "Choose one of the answers."})
+        raise ValidationFailed({"answer": _("Choose one of the answers.")})
     record = open_follow_up(secret_key, token)
     record.visitor_answer = answer
     record.follow_up_answered_at = now or utcnow()
@@ -129,16 +131,19 @@ def send_due_follow_ups(secret_key: str, base_url: str, now: datetime | None = N
 
 def _send_one(record_id: int, secret_key: str, base_url: str, now: datetime) -> bool:
     record = db.session.get(InquiryRecord, record_id)
-    link = f"{base_url.rstrip('/')}/follow-up/{answer_token(secret_key, record)}"
-    queue_email(
-        record.follow_up_email, "Did the clinician get back to you?",
-        "A week ago you wrote to a clinician through the directory, and asked us to check in.\n\n"
-        f"Did they get back to you? Answer with one click here:\n{link}\n\n"
-        "Your answer helps others see which listings answer the people who write. The clinician sees only "
-        "how many people answered each way, never who.\n"
-        "We erase your email address as soon as you answer, or in a few weeks if you do not.\n",
-        kind=FOLLOW_UP_MAIL,
-    )
+    # The question, and the page its link opens, are in the language the message was written in.
+    prefix = f"/{record.language}" if record.language in PREFIXED_LANGUAGES else ""
+    link = f"{base_url.rstrip('/')}{prefix}/follow-up/{answer_token(secret_key, record)}"
+    with in_language(record.language):
+        queue_email(
+            record.follow_up_email, _("Did the clinician get back to you?"),
+            _("A week ago you wrote to a clinician through the directory, and asked us to check in.") + "\n\n"
+            + _("Did they get back to you? Answer with one click here:") + f"\n{link}\n\n"
+            + _("Your answer helps others see which listings answer the people who write. The clinician sees only "
+                "how many people answered each way, never who.") + "\n"
+            + _("We erase your email address as soon as you answer, or in a few weeks if you do not.") + "\n",
+            kind=FOLLOW_UP_MAIL,
+        )
     record.follow_up_sent_at = now
     db.session.flush()
     return True

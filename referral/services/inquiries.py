@@ -2,9 +2,11 @@
 import re
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..extensions import db
+from ..i18n import in_language, language_or_default
 from ..models import (
     CONTACT_EMAIL,
     CONTACT_PHONE,
@@ -23,19 +25,27 @@ PHONE_PATTERN = re.compile(r"^[0-9+()\-.\s]{7,32}$")
 MAX_MESSAGE = 4000
 
 
+def link_for(links: str | dict[str, str], code: str | None) -> str:
+    """An emailed link in the recipient's language: `links` maps language codes to URLs, or is one URL for all."""
+    return links if isinstance(links, str) else links[language_or_default(code)]
+
+
 def accepts_inquiries(provider: Provider) -> bool:
     """Whether the profile shows the contact form (an owned, verified listing) instead of a phone number."""
     return can_be_contacted(provider)
 
 
-def submit_inquiry(provider_id: int, data: dict, dashboard_url: str, now: datetime | None = None) -> Inquiry | None:
+def submit_inquiry(provider_id: int, data: dict, dashboard_url: str | dict[str, str],
+                   now: datetime | None = None) -> Inquiry | None:
     """Store an inquiry and queue one notification to the owner; None when the honeypot was filled.
 
-    The email says that a message arrived and where to read it; it carries nothing the person wrote.
+    The email says that a message arrived and where to read it; it carries nothing the person wrote. It is in the
+    owner's language, and so is its link where `dashboard_url` maps languages to URLs. `data["language"]` is the
+    language the person wrote in (English if absent).
     """
     provider = db.session.get(Provider, provider_id)
     if provider is None or not accepts_inquiries(provider):
-        raise NotFound("This listing does not take messages through the directory.")
+        raise NotFound(_("This listing does not take messages through the directory."))
     if (data.get("honeypot") or "").strip():
         return None  # a bot: answer as if sent, store nothing
     now = now or utcnow()
@@ -46,42 +56,45 @@ def submit_inquiry(provider_id: int, data: dict, dashboard_url: str, now: dateti
     message = str(data.get("message") or "").replace("\r\n", "\n").strip()
     errors = {}
     if not name:
-        errors["name"] = "Enter your name (a first name is enough)."
+        errors["name"] = _("Enter your name (a first name is enough).")
     elif len(name) > 120:
-        errors["name"] = "Keep your name under 120 characters."
+        errors["name"] = _("Keep your name under %(limit)d characters.", limit=120)
     if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = _("Enter an email address like name@example.com.")
     if phone and not PHONE_PATTERN.match(phone):
-        errors["phone"] = "Enter a phone number (digits, spaces, dashes, parentheses)."
+        errors["phone"] = _("Enter a phone number (digits, spaces, dashes, parentheses).")
     if not email and not phone:
-        errors["email"] = "Give an email address or a phone number, so that the provider can reach you."
+        errors["email"] = _("Give an email address or a phone number, so that the provider can reach you.")
     if preferred not in (CONTACT_EMAIL, CONTACT_PHONE):
-        errors["preferred_contact"] = "Choose how you would like to be contacted."
+        errors["preferred_contact"] = _("Choose how you would like to be contacted.")
     elif preferred == CONTACT_EMAIL and not email and "email" not in errors:
-        errors["email"] = "Enter your email address, or choose to be contacted by phone."
+        errors["email"] = _("Enter your email address, or choose to be contacted by phone.")
     elif preferred == CONTACT_PHONE and not phone and "phone" not in errors:
-        errors["phone"] = "Enter your phone number, or choose to be contacted by email."
+        errors["phone"] = _("Enter your phone number, or choose to be contacted by email.")
     if not message:
-        errors["message"] = "Write a short message."
+        errors["message"] = _("Write a short message.")
     elif len(message) > MAX_MESSAGE:
-        errors["message"] = f"Keep the message under {MAX_MESSAGE} characters."
+        errors["message"] = _("Keep the message under %(limit)d characters.", limit=MAX_MESSAGE)
     if data.get("consent") is not True:
-        errors["consent"] = "Tick the box to agree to be contacted by this provider."
+        errors["consent"] = _("Tick the box to agree to be contacted by this provider.")
     if errors:
         raise ValidationFailed(errors)
     inquiry = Inquiry(provider_id=provider.id, name=name, email=email, phone=phone, preferred_contact=preferred,
                       message=message, consented_at=now, created_at=now)
     db.session.add(inquiry)
     db.session.flush()
-    db.session.add(InquiryRecord(provider_id=provider.id, inquiry_id=inquiry.id, sent_at=now))
+    # The record keeps the language of the page the message was written from: its follow-up question is in it.
+    db.session.add(InquiryRecord(provider_id=provider.id, inquiry_id=inquiry.id, sent_at=now,
+                                 language=language_or_default(data.get("language"))))
     owner = db.session.get(User, provider.owner_id)
-    queue_email(
-        owner.email, "New inquiry through the directory",
-        f"Someone sent a message to your listing ({provider.name}).\n\n"
-        f"Read it and reply from your dashboard: {dashboard_url}\n\n"
-        "For their privacy this email does not include the message or their contact details.\n",
-        kind="inquiry.new",
-    )
+    with in_language(owner.language):
+        queue_email(
+            owner.email, _("New inquiry through the directory"),
+            _("Someone sent a message to your listing (%(name)s).", name=provider.name) + "\n\n"
+            + _("Read it and reply from your dashboard: %(url)s", url=link_for(dashboard_url, owner.language)) + "\n\n"
+            + _("For their privacy this email does not include the message or their contact details.") + "\n",
+            kind="inquiry.new",
+        )
     db.session.flush()
     return inquiry
 
@@ -105,9 +118,9 @@ def mark_answered(user: User | None, inquiry_id: int, now: datetime | None = Non
     """Mark an inquiry answered; only the listing's owner reads and answers inquiries."""
     inquiry = db.session.get(Inquiry, inquiry_id)
     if inquiry is None:
-        raise NotFound("No such inquiry.")
+        raise NotFound(_("No such inquiry."))
     if user is None or not getattr(user, "is_authenticated", False) or inquiry.provider.owner_id != user.id:
-        raise PermissionDenied("Only the listing's owner can answer its inquiries.")
+        raise PermissionDenied(_("Only the listing's owner can answer its inquiries."))
     if inquiry.answered_at is None:
         inquiry.answered_at = now or utcnow()
         record = db.session.scalar(select(InquiryRecord).where(InquiryRecord.inquiry_id == inquiry.id))

@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import in_language
 from ..models import (
     LISTING_PENDING,
     LISTING_REJECTED,
@@ -54,7 +56,10 @@ from .photos import reencode_photo
 # The listing attributes the editor changes, by their key (services/attributes.py).
 EDITABLE_ATTRIBUTES = {attribute.output_key: attribute for attribute in EDITABLE}
 # Editable text fields that are not listing attributes -> maximum length (required ones in REQUIRED_TEXT).
-TEXT_FIELDS = {"first_name": 80, "last_name": 80, "credentials": 80, "statement": 5000, "phone": 32, "website": 255}
+TEXT_FIELDS = {"first_name": 80, "last_name": 80, "credentials": 80, "statement": 5000, "statement_es": 5000,
+               "phone": 32, "website": 255}
+# Free text kept as typed (line breaks and all); the other text fields are single lines.
+STATEMENT_FIELDS = ("statement", "statement_es")
 REQUIRED_TEXT = ("first_name", "last_name")
 REQUIRED_ATTRIBUTES = ("type",)
 OFFICE_KEYS = ("address1", "address2", "city", "state", "zip")
@@ -68,11 +73,13 @@ EDITABLE_FIELDS = tuple(TEXT_FIELDS) + tuple(EDITABLE_ATTRIBUTES) + ("offices", 
 IDENTITY_FIELDS = ("first_name", "last_name", "credentials", "type")
 
 FIELD_LABELS = {
-    "first_name": "First name", "last_name": "Last name", "credentials": "Credentials", "statement": "Statement",
-    "phone": "Phone", "website": "Website", "offices": "Offices", "licenses": "Licensed states", "photo": "Photo",
+    "first_name": _l("First name"), "last_name": _l("Last name"), "credentials": _l("Credentials"),
+    "statement": _l("Statement"), "statement_es": _l("Statement in Spanish"),
+    "phone": _l("Phone"), "website": _l("Website"), "offices": _l("Offices"), "licenses": _l("Licensed states"),
+    "photo": _l("Photo"),
     **{attribute.output_key: attribute.plural if attribute.multiple else attribute.label for attribute in ATTRIBUTES},
-    "availability_confirmed_at": "Availability confirmed", "listing_status": "Listing status",
-    "owner_id": "Owner", "verified_at": "Verified",
+    "availability_confirmed_at": _l("Availability confirmed"), "listing_status": _l("Listing status"),
+    "owner_id": _l("Owner"), "verified_at": _l("Verified"),
 }
 WEBSITE_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PHONE_PATTERN = re.compile(r"^[0-9+()\-.\s]{7,32}$")
@@ -92,7 +99,7 @@ class StaleEdit(Conflict):
     """A save from an out-of-date copy of the listing; carries what changed meanwhile."""
 
     def __init__(self, current_version: int, differences: list[Difference]):
-        super().__init__("Someone else changed this listing since you opened it. Your changes were not saved.")
+        super().__init__(_("Someone else changed this listing since you opened it. Your changes were not saved."))
         self.current_version = current_version
         self.differences = differences
 
@@ -118,9 +125,9 @@ def listing_values(provider: Provider) -> dict:
 def display_value(field_name: str, value) -> str:
     """A stored or submitted value as a person reads it in a conflict or history list."""
     if value is None or value == "" or value == []:
-        return "(empty)"
+        return _("(empty)")
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     attribute = EDITABLE_ATTRIBUTES.get(field_name)
     if attribute is not None and attribute.choices and isinstance(value, str):
         return attribute.choice_label(value)
@@ -151,22 +158,22 @@ def get_listing_for_edit(user: User | None, provider_id: int) -> Provider:
 
 def _require_provider_account(user: User | None) -> User:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Log in with a provider account first.")
+        raise PermissionDenied(_("Log in with a provider account first."))
     if user.role != ROLE_PROVIDER:
-        raise PermissionDenied("Only provider accounts can create or claim listings.")
+        raise PermissionDenied(_("Only provider accounts can create or claim listings."))
     if user.email_confirmed_at is None:
-        raise PermissionDenied("Confirm your email address first, using the link we sent you.")
+        raise PermissionDenied(_("Confirm your email address first, using the link we sent you."))
     return user
 
 
 def _checked_npi(text: str) -> str:
     npi = normalize_npi(text)
     if not npi:
-        raise ValidationFailed({"npi": "Enter your 10-digit NPI."})
+        raise ValidationFailed({"npi": _("Enter your 10-digit NPI.")})
     if not re.fullmatch(r"\d{10}", npi):
-        raise ValidationFailed({"npi": "An NPI is exactly 10 digits."})
+        raise ValidationFailed({"npi": _("An NPI is exactly 10 digits.")})
     if not npi_is_valid(npi):
-        raise ValidationFailed({"npi": "This is not a valid NPI: its check digit does not match. Please check it."})
+        raise ValidationFailed({"npi": _("This is not a valid NPI: its check digit does not match. Please check it.")})
     return npi
 
 
@@ -181,7 +188,7 @@ def create_listing(user: User | None, data: dict, now: datetime | None = None) -
         errors.update(error.errors)
         npi = None
     if npi and db.session.scalar(select(Provider.id).where(Provider.npi == npi)) is not None:
-        errors["npi"] = "A listing with this NPI already exists. Claim it instead of creating a new one."
+        errors["npi"] = _("A listing with this NPI already exists. Claim it instead of creating a new one.")
     cleaned = {}
     for name in ("first_name", "last_name", "credentials"):
         value, error = _clean_text(name, data.get(name, ""))
@@ -190,7 +197,7 @@ def create_listing(user: User | None, data: dict, now: datetime | None = None) -
         cleaned[name] = value
     provider_type = _provider_type(data.get("provider_type"))
     if provider_type is None:
-        errors["provider_type"] = "Choose the type of clinician you are."
+        errors["provider_type"] = _("Choose the type of clinician you are.")
     if errors:
         raise ValidationFailed(errors)
     provider = Provider(
@@ -212,20 +219,20 @@ def claim_listing(user: User | None, npi_text: str, now: datetime | None = None)
     npi = _checked_npi(npi_text)
     provider = db.session.scalar(select(Provider).where(Provider.npi == npi))
     if provider is None:
-        raise ValidationFailed({"npi": "No listing has this NPI yet. Create a new listing instead."})
+        raise ValidationFailed({"npi": _("No listing has this NPI yet. Create a new listing instead.")})
     if provider.owner_id == user.id:
-        raise ValidationFailed({"npi": "This listing is already yours."})
+        raise ValidationFailed({"npi": _("This listing is already yours.")})
     if provider.owner_id is not None:
         if provider.listing_status == LISTING_VERIFIED:
-            raise ValidationFailed({"npi": "This listing already belongs to a verified owner. "
-                                           "If this is your NPI, please contact the directory's administrators."})
-        raise ValidationFailed({"npi": "This NPI is already waiting for review for another account."})
+            raise ValidationFailed({"npi": _("This listing already belongs to a verified owner. "
+                                             "If this is your NPI, please contact the directory's administrators.")})
+        raise ValidationFailed({"npi": _("This NPI is already waiting for review for another account.")})
     waiting = db.session.scalar(select(ListingReview.id).where(
         ListingReview.provider_id == provider.id, ListingReview.requester_id == user.id,
         ListingReview.status == REVIEW_PENDING,
     ))
     if waiting is not None:
-        raise ValidationFailed({"npi": "Your claim on this listing is already waiting for review."})
+        raise ValidationFailed({"npi": _("Your claim on this listing is already waiting for review.")})
     review = ListingReview(provider_id=provider.id, requester_id=user.id, kind=REVIEW_CLAIM, created_at=now)
     db.session.add(review)
     db.session.flush()
@@ -236,7 +243,7 @@ def resubmit_listing(user: User | None, provider_id: int, now: datetime | None =
     """Send a rejected listing back to the review queue after the owner has changed it."""
     provider = require_listing_editor(user, provider_id)
     if provider.listing_status != LISTING_REJECTED:
-        raise Conflict("Only a rejected listing can be sent for review again.")
+        raise Conflict(_("Only a rejected listing can be sent for review again."))
     now = now or utcnow()
     provider.listing_status = LISTING_PENDING
     provider.updated_at = now
@@ -251,9 +258,10 @@ def resubmit_listing(user: User | None, provider_id: int, now: datetime | None =
 
 # The approval email's first sentence, by the kind of request.
 APPROVED_SENTENCES = {
-    REVIEW_NEW: "Your new listing for {name} has been approved and verified on {date}.",
-    REVIEW_CLAIM: "Your claim on the listing for {name} has been approved and verified on {date}.",
-    REVIEW_CHANGE: "The changes to your listing for {name} have been approved, and it is verified again as of {date}.",
+    REVIEW_NEW: _l("Your new listing for %(name)s has been approved and verified on %(date)s."),
+    REVIEW_CLAIM: _l("Your claim on the listing for %(name)s has been approved and verified on %(date)s."),
+    REVIEW_CHANGE: _l("The changes to your listing for %(name)s have been approved, and it is verified again as of "
+                      "%(date)s."),
 }
 # Requests whose listing waits out of search, and stays out of it when the request is rejected.
 HIDDEN_WHILE_REVIEWED = (REVIEW_NEW, REVIEW_CHANGE)
@@ -261,7 +269,7 @@ HIDDEN_WHILE_REVIEWED = (REVIEW_NEW, REVIEW_CHANGE)
 
 def _require_admin(user: User | None) -> User:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_admin:
-        raise PermissionDenied("Only administrators review listings.")
+        raise PermissionDenied(_("Only administrators review listings."))
     return user
 
 
@@ -277,9 +285,9 @@ def pending_reviews(user: User | None) -> list[ListingReview]:
 def _pending_review(review_id: int) -> ListingReview:
     review = db.session.get(ListingReview, review_id)
     if review is None:
-        raise NotFound("No such review request.")
+        raise NotFound(_("No such review request."))
     if review.status != REVIEW_PENDING:
-        raise Conflict("This request has already been decided.")
+        raise Conflict(_("This request has already been decided."))
     return review
 
 
@@ -290,7 +298,7 @@ def approve_review(user: User | None, review_id: int, now: datetime | None = Non
     now = now or utcnow()
     provider = review.provider
     if review.kind == REVIEW_CLAIM and provider.owner_id is not None and provider.owner_id != review.requester_id:
-        raise Conflict("This listing already has another owner.")
+        raise Conflict(_("This listing already has another owner."))
     before = {"owner_id": provider.owner_id, "listing_status": provider.listing_status,
               "verified_at": provider.verified_at}
     provider.owner_id = review.requester_id
@@ -304,13 +312,16 @@ def approve_review(user: User | None, review_id: int, now: datetime | None = Non
     after = {"owner_id": provider.owner_id, "listing_status": provider.listing_status, "verified_at": now}
     record_change(provider, admin, "approve",
                   {key: (before[key], after[key]) for key in before if before[key] != after[key]}, now)
-    queue_email(
-        review.requester.email, "Your listing is verified",
-        APPROVED_SENTENCES[review.kind].format(name=provider.name, date=f"{now:%B} {now.day}, {now.year}") + "\n\n"
-        "You can now keep it up to date from your dashboard. Please confirm your availability regularly: "
-        "listings left unconfirmed for weeks stop showing as accepting new patients.\n",
-        kind="listing.approved",
-    )
+    with in_language(review.requester.language):
+        first = str(APPROVED_SENTENCES[review.kind]) % {"name": provider.name,
+                                                        "date": format_date(now, "long", rebase=False)}
+        queue_email(
+            review.requester.email, _("Your listing is verified"),
+            first + "\n\n"
+            + _("You can now keep it up to date from your dashboard. Please confirm your availability regularly: "
+                "listings left unconfirmed for weeks stop showing as accepting new patients.") + "\n",
+            kind="listing.approved",
+        )
     db.session.flush()
     return review
 
@@ -348,7 +359,8 @@ def _reject_competing_claims(approved: ListingReview, admin: User, now: datetime
     ))
     for other in others:
         other.status, other.decided_at, other.decided_by_id = REVIEW_REJECTED, now, admin.id
-        other.reason = "Another account's claim on this listing was approved."
+        with in_language(other.requester.language):  # the reason is shown to that account, on its dashboard
+            other.reason = _("Another account's claim on this listing was approved.")
 
 
 def reject_review(user: User | None, review_id: int, reason: str, now: datetime | None = None) -> ListingReview:
@@ -356,9 +368,9 @@ def reject_review(user: User | None, review_id: int, reason: str, now: datetime 
     admin = _require_admin(user)
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ValidationFailed({"reason": "Give the provider a reason (they will see it)."})
+        raise ValidationFailed({"reason": _("Give the provider a reason (they will see it).")})
     if len(reason) > 2000:
-        raise ValidationFailed({"reason": "Keep the reason under 2000 characters."})
+        raise ValidationFailed({"reason": _("Keep the reason under %(limit)d characters.", limit=2000)})
     review = _pending_review(review_id)
     now = now or utcnow()
     review.status, review.decided_at, review.decided_by_id, review.reason = REVIEW_REJECTED, now, admin.id, reason
@@ -368,12 +380,13 @@ def reject_review(user: User | None, review_id: int, reason: str, now: datetime 
         provider.updated_at = now
         db.session.flush()
         record_change(provider, admin, "reject", {"listing_status": (LISTING_PENDING, LISTING_REJECTED)}, now)
-    queue_email(
-        review.requester.email, "Your listing request was not approved",
-        f"Your request for the listing of {provider.name} was not approved. The reason is shown on your "
-        "dashboard, with what you can do next.\n",
-        kind="listing.rejected",
-    )
+    with in_language(review.requester.language):
+        queue_email(
+            review.requester.email, _("Your listing request was not approved"),
+            _("Your request for the listing of %(name)s was not approved. The reason is shown on your dashboard, "
+              "with what you can do next.", name=provider.name) + "\n",
+            kind="listing.rejected",
+        )
     db.session.flush()
     return review
 
@@ -384,16 +397,16 @@ def _clean_text(name: str, value) -> tuple[str, str | None]:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        return "", "Must be text."
-    value = value.replace("\r\n", "\n").strip() if name == "statement" else " ".join(value.split())
+        return "", _("Must be text.")
+    value = value.replace("\r\n", "\n").strip() if name in STATEMENT_FIELDS else " ".join(value.split())
     if name in REQUIRED_TEXT and not value:
-        return value, "This is required."
+        return value, _("This is required.")
     if len(value) > TEXT_FIELDS[name]:
-        return value, f"Keep this under {TEXT_FIELDS[name]} characters."
+        return value, _("Keep this under %(limit)d characters.", limit=TEXT_FIELDS[name])
     if name == "website" and value and not WEBSITE_PATTERN.match(value):
-        return value, "Enter the full address, starting with https://"
+        return value, _("Enter the full address, starting with https://")
     if name == "phone" and value and not PHONE_PATTERN.match(value):
-        return value, "Enter a phone number (digits, spaces, dashes, parentheses)."
+        return value, _("Enter a phone number (digits, spaces, dashes, parentheses).")
     return value, None
 
 
@@ -409,27 +422,27 @@ def _provider_type(slug) -> ProviderType | None:
 
 def _clean_offices(value, errors: dict) -> list[dict]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        errors["offices"] = "Offices must be a list of addresses."
+        errors["offices"] = _("Offices must be a list of addresses.")
         return []
     if len(value) > MAX_OFFICES:
-        errors["offices"] = f"List at most {MAX_OFFICES} offices."
+        errors["offices"] = _("List at most %(limit)d offices.", limit=MAX_OFFICES)
     offices = []
     for index, raw in enumerate(value[:MAX_OFFICES]):
         prefix = f"offices-{index}-"
         for key in OFFICE_KEYS:
             if raw.get(key) is not None and not isinstance(raw[key], str):
-                errors[prefix + key] = "Enter this as text."
+                errors[prefix + key] = _("Enter this as text.")
         office = {key: " ".join(raw[key].split()) if isinstance(raw.get(key), str) else "" for key in OFFICE_KEYS}
         office["state"] = office["state"].upper()
         for key, limit in OFFICE_LIMITS.items():
             if len(office[key]) > limit:
-                errors[prefix + key] = f"Keep this under {limit} characters."
+                errors[prefix + key] = _("Keep this under %(limit)d characters.", limit=limit)
         if not office["city"]:
-            errors[prefix + "city"] = "Enter the city."
+            errors[prefix + "city"] = _("Enter the city.")
         if office["state"] not in US_STATES:
-            errors[prefix + "state"] = "Choose the state."
+            errors[prefix + "state"] = _("Choose the state.")
         if not ZIP_PATTERN.match(office["zip"]):
-            errors[prefix + "zip"] = "Enter a 5-digit ZIP code."
+            errors[prefix + "zip"] = _("Enter a 5-digit ZIP code.")
         office["hours"] = _clean_hours(raw.get("hours", []), prefix + "hours", errors)
         offices.append(office)
     return offices
@@ -438,19 +451,19 @@ def _clean_offices(value, errors: dict) -> list[dict]:
 def _clean_hours(value, key: str, errors: dict) -> list[dict]:
     """Weekly windows {day 0-6, opens, closes in minutes after midnight}, each opening before it closes."""
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        errors[key] = "Hours must be a list of {day, opens, closes}."
+        errors[key] = _("Hours must be a list of {day, opens, closes}.")
         return []
     if len(value) > MAX_WINDOWS_PER_OFFICE:
-        errors[key] = f"List at most {MAX_WINDOWS_PER_OFFICE} opening windows per office."
+        errors[key] = _("List at most %(limit)d opening windows per office.", limit=MAX_WINDOWS_PER_OFFICE)
         return []
     windows = []
     for raw in value:
         day, opens, closes = raw.get("day"), raw.get("opens"), raw.get("closes")
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in (day, opens, closes)):
-            errors[key] = "Give each day's hours as whole minutes after midnight."
+            errors[key] = _("Give each day's hours as whole minutes after midnight.")
             return []
         if not 0 <= day <= 6 or not 0 <= opens < closes <= 1440:
-            errors[key] = "Each day's hours must open before they close, within the day."
+            errors[key] = _("Each day's hours must open before they close, within the day.")
             return []
         windows.append({"day": day, "opens": opens, "closes": closes})
     return sorted(windows, key=lambda w: (w["day"], w["opens"]))
@@ -458,18 +471,18 @@ def _clean_hours(value, key: str, errors: dict) -> list[dict]:
 
 def _clean_licenses(value, errors: dict) -> list[dict]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        errors["licenses"] = "Licenses must be a list of {state, number}."
+        errors["licenses"] = _("Licenses must be a list of {state, number}.")
         return []
     if len(value) > MAX_LICENSES:
-        errors["licenses"] = f"List at most {MAX_LICENSES} licenses."
+        errors["licenses"] = _("List at most %(limit)d licenses.", limit=MAX_LICENSES)
     licenses, seen = [], set()
     for index, raw in enumerate(value[:MAX_LICENSES]):
         state = str(raw.get("state") or "").strip().upper()
         number = " ".join(str(raw.get("number") or "").split())
         if state not in US_STATES:
-            errors[f"licenses-{index}-state"] = "Choose the state of this license."
+            errors[f"licenses-{index}-state"] = _("Choose the state of this license.")
         if len(number) > 40:
-            errors[f"licenses-{index}-number"] = "Keep the license number under 40 characters."
+            errors[f"licenses-{index}-number"] = _("Keep the license number under %(limit)d characters.", limit=40)
         if (state, number) not in seen:
             seen.add((state, number))
             licenses.append({"state": state, "number": number})
@@ -479,13 +492,13 @@ def _clean_licenses(value, errors: dict) -> list[dict]:
 def _clean_slugs(name: str, value, errors: dict) -> list:
     model = EDITABLE_ATTRIBUTES[name].reference
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        errors[name] = "Must be a list of choices."
+        errors[name] = _("Must be a list of choices.")
         return []
     slugs = sorted(set(value))
     items = list(db.session.scalars(select(model).where(model.slug.in_(slugs)))) if slugs else []
     unknown = sorted(set(slugs) - {item.slug for item in items})
     if unknown:
-        errors[name] = f"Unknown choice: {', '.join(unknown)}."
+        errors[name] = _("Unknown choice: %(values)s.", values=", ".join(unknown))
     return items
 
 
@@ -493,10 +506,10 @@ def _clean_number(name: str, value, maximum: int, errors: dict) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        errors[name] = "Enter a whole number."
+        errors[name] = _("Enter a whole number.")
         return None
     if not 0 <= value <= maximum:
-        errors[name] = f"Enter a number between 0 and {maximum}."
+        errors[name] = _("Enter a number between 0 and %(maximum)d.", maximum=maximum)
     return value
 
 
@@ -507,26 +520,29 @@ def _clean_attribute(name: str, attribute, value, errors: dict):
     if attribute.reference is not None:
         item = _reference_item(attribute.reference, value)
         if item is None and (value not in (None, "") or name in REQUIRED_ATTRIBUTES):
-            errors[name] = f"Choose the {attribute.label.lower()}." if name in REQUIRED_ATTRIBUTES else "Unknown choice."
+            if name in REQUIRED_ATTRIBUTES:
+                errors[name] = _("Choose the %(field)s.", field=str(attribute.label).lower())
+            else:
+                errors[name] = _("Unknown choice.")
         return item
     if attribute.choices:
         if value in (None, ""):
             return None
         if value not in {choice.value for choice in attribute.choices}:
-            errors[name] = "Unknown choice."
+            errors[name] = _("Unknown choice.")
         return value
     if attribute.filter in (YES_NO, AVAILABILITY):
         if not isinstance(value, bool):
-            errors[name] = "Must be true or false."
+            errors[name] = _("Must be true or false.")
         return bool(value)
     if attribute.maximum is not None:
         return _clean_number(name, value, attribute.maximum, errors)
     if not isinstance(value, str):
-        errors[name] = "Must be text."
+        errors[name] = _("Must be text.")
         return ""
     value = " ".join(value.split())
     if attribute.max_length is not None and len(value) > attribute.max_length:
-        errors[name] = f"Keep this under {attribute.max_length} characters."
+        errors[name] = _("Keep this under %(limit)d characters.", limit=attribute.max_length)
     return value
 
 
@@ -546,20 +562,23 @@ def _clean(changes: dict, merged: dict) -> tuple[dict, dict]:
         elif name == "licenses":
             cleaned[name] = _clean_licenses(value, errors)
         else:
-            errors[name] = "This field cannot be changed here."
+            errors[name] = _("This field cannot be changed here.")
     # Rules across fields, on the listing as it would be after the save.
     scalars = {k for k, a in EDITABLE_ATTRIBUTES.items() if not a.is_list}
     after = {**merged, **{k: v for k, v in cleaned.items() if k in scalars}}
     offices = cleaned.get("offices", merged.get("offices", []))
     licenses = cleaned.get("licenses", merged.get("licenses", []))
     if after.get("fee_min") is not None and after.get("fee_max") is not None and after["fee_min"] > after["fee_max"]:
-        errors.setdefault("fee_max", "The highest fee cannot be lower than the lowest fee.")
+        errors.setdefault("fee_max", _("The highest fee cannot be lower than the lowest fee."))
     if after.get("fee") is not None and not (after.get("fee_min") or 0) <= after["fee"] <= (after.get("fee_max") or after["fee"]):
-        errors.setdefault("fee", "The standard fee should lie between the lowest and the highest fee.")
+        errors.setdefault("fee", _("The standard fee should lie between the lowest and the highest fee."))
     if after.get("in_person") and not offices:
-        errors.setdefault("offices", "Add an office address, or untick “Sees people in person”.")
+        in_person = EDITABLE_ATTRIBUTES.get("in_person")
+        errors.setdefault("offices", _("Add an office address, or untick “%(field)s”.",
+                                       field=str(in_person.question) if in_person else "Sees people in person"))
     if after.get("telehealth") and not licenses:
-        errors.setdefault("licenses", "Add the states you are licensed in, so people there can find your telehealth.")
+        errors.setdefault("licenses",
+                          _("Add the states you are licensed in, so people there can find your telehealth."))
     return cleaned, errors
 
 
@@ -577,11 +596,12 @@ def _geocode_offices(provider: Provider, offices: list[dict], geocoder: Geocoder
         place = _locate_office(geocoder, office)
         if place is None:
             errors[f"offices-{index}-zip"] = (
-                "We could not find this address on the map. Check the street, city, state and ZIP code."
+                _("We could not find this address on the map. Check the street, city, state and ZIP code.")
             )
             continue
         if place.state and place.state != office["state"]:
-            errors[f"offices-{index}-zip"] = f"ZIP code {office['zip']} is in {place.state}, not {office['state']}."
+            errors[f"offices-{index}-zip"] = _("ZIP code %(zip)s is in %(found)s, not %(typed)s.", zip=office["zip"],
+                                               found=place.state, typed=office["state"])
             continue
         row = row or Office()
         for k in OFFICE_KEYS:
@@ -620,8 +640,8 @@ def _differences(provider: Provider, version: int, submitted: dict) -> list[Diff
         theirs = current.get(name, json_value(getattr(provider, name, None)))
         yours = submitted.get(name, theirs) if name in EDITABLE_FIELDS else None
         differences.append(Difference(
-            name, FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
-            display_value(name, theirs), "(not in the editor)" if yours is None else display_value(name, yours),
+            name, str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize())),
+            display_value(name, theirs), _("(not in the editor)") if yours is None else display_value(name, yours),
         ))
     return differences
 
@@ -643,7 +663,7 @@ def update_listing(user: User | None, provider_id: int, changes: dict, version, 
     provider = require_listing_editor(user, provider_id)
     now = now or utcnow()
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed({"version": "The listing's version is required (an integer)."})
+        raise ValidationFailed({"version": _("The listing's version is required (an integer).")})
     current = listing_values(provider)
     cleaned, errors = _clean(changes, current)
     if version != provider.version_id:
@@ -727,9 +747,9 @@ def photo_for(user: User | None, provider_id: int) -> ProviderPhoto:
 
     provider = db.session.get(Provider, provider_id)
     if provider is None or provider.photo is None:
-        raise NotFound("No photo.")
+        raise NotFound(_("No photo."))
     if not is_public(provider) and not can_edit_listing(user, provider):
-        raise NotFound("No photo.")
+        raise NotFound(_("No photo."))
     return provider.photo
 
 
@@ -750,7 +770,7 @@ def dashboard_for(user: User | None) -> Dashboard:
     from .inquiries import inquiries_for_owner
 
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Log in first.")
+        raise PermissionDenied(_("Log in first."))
     listings = list(db.session.scalars(
         select(Provider).where(Provider.owner_id == user.id).order_by(Provider.last_name, Provider.id)
     ))
@@ -766,8 +786,8 @@ def dashboard_for(user: User | None) -> Dashboard:
 
 
 LISTING_STATUS_TEXT = {
-    LISTING_PENDING: "Waiting for review: not shown in search yet",
-    LISTING_VERIFIED: "Verified",
-    LISTING_REJECTED: "Not approved",
-    LISTING_UNCLAIMED: "Unclaimed",
+    LISTING_PENDING: _l("Waiting for review: not shown in search yet"),
+    LISTING_VERIFIED: _l("Verified"),
+    LISTING_REJECTED: _l("Not approved"),
+    LISTING_UNCLAIMED: _l("Unclaimed"),
 }

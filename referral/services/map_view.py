@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _, ngettext
+
 STATES_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "geo" / "us_states.json"
 WIDTH = 400  # SVG user units; the page scales the drawing to its column
 MILES_PER_DEGREE = 69.0
@@ -165,10 +167,11 @@ def results_map(results, criteria) -> MapView | None:
     if not points:
         return None
     place = criteria.place
-    label = f"Map of {len(points)} {'result' if len(points) == 1 else 'results'} near {place.label}"
-    points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
-    return build_map(points, label, "Pins are numbered as in the list; the cross marks where you searched. "
-                                    "State outlines from the US Census Bureau.")
+    label = ngettext("Map of %(num)d result near %(place)s", "Map of %(num)d results near %(place)s", len(points),
+                     place=place.label)
+    points.append(MapPoint(place.lat, place.lng, None, _("%(place)s, where you searched", place=place.label)))
+    return build_map(points, label, _("Pins are numbered as in the list; the cross marks where you searched. "
+                                      "State outlines from the US Census Bureau."))
 
 
 def offices_map(provider, place=None) -> MapView | None:
@@ -177,10 +180,19 @@ def offices_map(provider, place=None) -> MapView | None:
               for number, office in enumerate(provider.offices, 1) if office.lat is not None and office.lng is not None]
     if not points:
         return None
-    count = "the office" if len(provider.offices) == 1 else f"{len(points)} offices"
-    label = f"Map of {count} of {provider.name}"
-    caption = "Offices are numbered in the order listed." if len(provider.offices) > 1 else ""
+    several = len(provider.offices) > 1
+    if several:
+        # The count is of the offices drawn; English has always said "offices" here, even for one.
+        label = ngettext("Map of %(num)d offices of %(name)s", "Map of %(num)d offices of %(name)s", len(points),
+                         name=provider.name)
+    else:
+        label = _("Map of the office of %(name)s", name=provider.name)
     if place is not None:
-        points.append(MapPoint(place.lat, place.lng, None, f"{place.label}, where you searched"))
-        caption = f"{caption} The cross marks where you searched.".strip()
-    return build_map(points, label, f"{caption} State outlines from the US Census Bureau.".strip())
+        points.append(MapPoint(place.lat, place.lng, None, _("%(place)s, where you searched", place=place.label)))
+        caption = (_("Offices are numbered in the order listed. The cross marks where you searched. State outlines "
+                     "from the US Census Bureau.") if several
+                   else _("The cross marks where you searched. State outlines from the US Census Bureau."))
+    else:
+        caption = (_("Offices are numbered in the order listed. State outlines from the US Census Bureau.") if several
+                   else _("State outlines from the US Census Bureau."))
+    return build_map(points, label, caption)

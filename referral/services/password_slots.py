@@ -14,10 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from .errors import ValidationFailed
 
-BUSY_MESSAGE = "Too many people are signing in at the moment. Please try again in a minute."
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue without translating it here (it is translated where it is raised)."""
+    return message
+
+
+# Kept as English text so that callers can compare it; gettext() gives it in the reader's language when raised.
+BUSY_MESSAGE = N_("Too many people are signing in at the moment. Please try again in a minute.")
 RETRY_AFTER_SECONDS = 60
 _POLL_SECONDS = 0.01
 
@@ -61,7 +69,7 @@ def password_check_slot(field: str = "password") -> Iterator[None]:
     descriptor = _take_free_slot(paths)
     while descriptor is None:
         if time.monotonic() >= deadline:
-            raise PasswordChecksBusy({field: BUSY_MESSAGE})
+            raise PasswordChecksBusy({field: gettext(BUSY_MESSAGE)})
         time.sleep(_POLL_SECONDS)
         descriptor = _take_free_slot(paths)
     try:

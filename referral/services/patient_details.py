@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 
 from ..models import utcnow
 
@@ -18,11 +19,11 @@ STREET_ADDRESS = "street_address"
 IDENTIFIER = "identifier"
 # The kinds in the order they are reported, as a sentence names them.
 KIND_LABELS = {
-    DATE_OF_BIRTH: "a date of birth",
-    PHONE_NUMBER: "a phone number",
-    EMAIL_ADDRESS: "an email address",
-    STREET_ADDRESS: "a street address",
-    IDENTIFIER: "an identifying number",
+    DATE_OF_BIRTH: _l("a date of birth"),
+    PHONE_NUMBER: _l("a phone number"),
+    EMAIL_ADDRESS: _l("an email address"),
+    STREET_ADDRESS: _l("a street address"),
+    IDENTIFIER: _l("an identifying number"),
 }
 
 # A full date within this many years before today may be an appointment; an older one reads as a birth date.

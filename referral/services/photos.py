@@ -2,6 +2,7 @@
 import io
 import warnings
 
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from .errors import ValidationFailed
@@ -15,9 +16,9 @@ ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 def reencode_photo(data: bytes, field: str = "photo") -> tuple[bytes, str]:
     """The photo re-encoded (EXIF, GPS and every other chunk dropped) and its content type."""
     if not data:
-        raise ValidationFailed({field: "The photo file is empty."})
+        raise ValidationFailed({field: _("The photo file is empty.")})
     if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationFailed({field: "The photo is larger than 2 MB. Please choose a smaller file."})
+        raise ValidationFailed({field: _("The photo is larger than 2 MB. Please choose a smaller file.")})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -26,9 +27,9 @@ def reencode_photo(data: bytes, field: str = "photo") -> tuple[bytes, str]:
                 width, height = probe.size
                 probe.verify()
             if image_format not in ALLOWED_FORMATS:
-                raise ValidationFailed({field: "The photo must be a JPEG or PNG image."})
+                raise ValidationFailed({field: _("The photo must be a JPEG or PNG image.")})
             if width * height > MAX_PHOTO_PIXELS:
-                raise ValidationFailed({field: "The photo has too many pixels. Please choose a smaller image."})
+                raise ValidationFailed({field: _("The photo has too many pixels. Please choose a smaller image.")})
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 image = _upright(image)
@@ -38,7 +39,7 @@ def reencode_photo(data: bytes, field: str = "photo") -> tuple[bytes, str]:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise ValidationFailed({field: "The photo could not be read. Please choose a JPEG or PNG image."})
+        raise ValidationFailed({field: _("The photo could not be read. Please choose a JPEG or PNG image.")})
 
 
 def _upright(image: Image.Image) -> Image.Image:

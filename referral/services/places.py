@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
 
 from .geocoding import GEO_DIR, US_STATES, Geocoder, LazyIndex, Place, normalize_city, read_place_table
@@ -148,9 +149,9 @@ class PlaceIndex:
             found = process.extract(query, self.state_choices[state], scorer=fuzz.ratio, score_cutoff=MIN_SCORE,
                                     limit=None)
             if found:
-                return [(score, pool[name]) for name, score, _ in found]
+                return [(score, pool[name]) for name, score, _index in found]
         found = process.extract(query, self.all_choices, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=None)
-        return [(score, row) for name, score, _ in found for row in self.nationwide[name]]
+        return [(score, row) for name, score, _index in found for row in self.nationwide[name]]
 
 
 # The process-wide place index: read from the place table on first use, never at import or app creation.
@@ -247,7 +248,10 @@ def place_error(text: str, lookup: PlaceLookup) -> str:
     """What to tell a visitor whose place found no single place."""
     text = " ".join(text.split())
     if lookup.ambiguous:
-        return f"There is more than one place called “{text}”. Choose one, or add the state, like “{lookup.choices[0].near}”."
+        return _("There is more than one place called “%(place)s”. Choose one, or add the state, like “%(example)s”.",
+                 place=text, example=lookup.choices[0].near)
     if lookup.choices:
-        return f"We could not find “{text}”. Check the spelling, or choose one of the places suggested."
-    return f"We could not find “{text}”. Enter a 5-digit ZIP code or a city and state, like “Boise, ID”."
+        return _("We could not find “%(place)s”. Check the spelling, or choose one of the places suggested.",
+                 place=text)
+    return _("We could not find “%(place)s”. Enter a 5-digit ZIP code or a city and state, like “Boise, ID”.",
+             place=text)

@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..i18n import translated
 from ..models.reference import ReferenceItem
 
 EXTENSION_KEY = "reference_cache"
@@ -23,6 +24,11 @@ EXTENSION_KEY = "reference_cache"
 
 class ReferenceRecord(SimpleNamespace):
     """One reference item as plain values: every column of its table (id, slug, name, sort_order...)."""
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language, as ReferenceItem.label gives it."""
+        return translated(self.name)
 
 
 class _ReferenceList:

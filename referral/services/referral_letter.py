@@ -1,12 +1,15 @@
 """The referral letter: its content (shared by the printable page) and its PDF, made with fpdf2."""
 from dataclasses import dataclass
 
+from flask_babel import format_date, gettext as _
 
+from ..i18n import current_language
 from ..models import ReferralRecipientCopy
 from .referral_states import STATE_LABELS
 from .referrers import profile_of, referrer_name
 
-# The PDF core fonts speak Latin-1; these are the characters our reference lists use beyond it.
+# The PDF core fonts speak Latin-1, which holds every Spanish letter and sign (á é í ó ú ü ñ ¿ ¡); these are the
+# characters our reference lists use beyond it.
 _PLAIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "•": "-"})
 
 
@@ -24,7 +27,8 @@ class Letter:
 
 
 def _long_date(value) -> str:
-    return f"{value:%B} {value.day}, {value.year}"
+    """November 26, 2026 / 26 de noviembre de 2026: the letter is in the language of the page it is taken from."""
+    return format_date(value, "long")
 
 
 def letter_for(copy: ReferralRecipientCopy) -> Letter:
@@ -44,38 +48,39 @@ def letter_for(copy: ReferralRecipientCopy) -> Letter:
             from_lines.append(profile.organization)
         from_lines.append(f"NPI {profile.npi}")
     if referral.erased:
-        facts = [("Patient details", f"Erased on {_long_date(referral.patient_fields_erased_at)}")]
+        facts = [(_("Patient details"), _("Erased on %(date)s", date=_long_date(referral.patient_fields_erased_at)))]
     else:
         where = []
         if referral.patient_zip:
-            where.append(f"ZIP {referral.patient_zip}")
+            where.append(_("ZIP %(zip)s", zip=referral.patient_zip))
         if referral.telehealth_state:
-            where.append(f"telehealth in {referral.telehealth_state}")
+            where.append(_("telehealth in %(state)s", state=referral.telehealth_state))
         facts = [
-            ("Patient reference", referral.patient_reference),
-            ("Age group", referral.age_group.name if referral.age_group else ""),
-            ("Location", ", ".join(where)),
-            ("Concerns", ", ".join(c.name for c in referral.concerns)),
-            ("Preferred approach", referral.modality.name if referral.modality else "No preference"),
-            ("Session frequency", referral.frequency.name if referral.frequency else "No preference"),
-            ("Insurance", referral.insurance_plan.name if referral.insurance_plan else ""),
+            (_("Patient reference"), referral.patient_reference),
+            (_("Age group"), referral.age_group.label if referral.age_group else ""),
+            (_("Location"), ", ".join(where)),
+            (_("Concerns"), ", ".join(c.label for c in referral.concerns)),
+            (_("Preferred approach"), referral.modality.label if referral.modality else _("No preference")),
+            (_("Session frequency"), referral.frequency.label if referral.frequency else _("No preference")),
+            (_("Insurance"), referral.insurance_plan.name if referral.insurance_plan else ""),
         ]
     facts += [
-        ("Urgency", "Soon" if referral.urgency == "soon" else "Routine"),
-        ("Patient consent", "The patient agreed to be referred." if referral.consent_confirmed else "Not confirmed"),
-        ("Status", STATE_LABELS.get(copy.state, copy.state)),
+        (_("Urgency"), _("Soon") if referral.urgency == "soon" else _("Routine")),
+        (_("Patient consent"),
+         _("The patient agreed to be referred.") if referral.consent_confirmed else _("Not confirmed")),
+        (_("Status"), str(STATE_LABELS.get(copy.state, copy.state))),
     ]
     if copy.appointment_date:
-        facts.append(("First appointment", _long_date(copy.appointment_date)))
+        facts.append((_("First appointment"), _long_date(copy.appointment_date)))
     return Letter(
-        title="Referral for psychotherapy",
+        title=_("Referral for psychotherapy"),
         date=_long_date(referral.created_at),
         to_lines=to_lines,
         from_lines=from_lines,
         facts=facts,
         note="" if referral.erased else referral.note,
-        closing="Sent through the Open Therapy Directory. Please answer the referral there, so that the referring "
-                "clinician learns whether the patient could begin.",
+        closing=_("Sent through the Open Therapy Directory. Please answer the referral there, so that the referring "
+                  "clinician learns whether the patient could begin."),
     )
 
 
@@ -89,7 +94,8 @@ def letter_pdf(letter: Letter) -> bytes:
 
     pdf = FPDF(format="Letter")
     pdf.set_title(letter.title)
-    pdf.set_creator("Open Therapy Directory")
+    pdf.set_creator(_plain(_("Open Therapy Directory")))
+    pdf.set_lang(current_language())
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.set_margins(22, 20, 22)
@@ -100,23 +106,26 @@ def letter_pdf(letter: Letter) -> bytes:
     pdf.set_font("Helvetica", "", 11)
     pdf.cell(width, 7, _plain(letter.date), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    for heading, lines in (("To", letter.to_lines), ("From", letter.from_lines)):
+    for heading, lines in ((_("To"), letter.to_lines), (_("From"), letter.from_lines)):
         pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(width, 6, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, 6, _plain(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
         for line in lines:
             pdf.multi_cell(width, 6, _plain(line), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(2)
+    pdf.set_font("Helvetica", "B", 11)
+    # Wide enough for the longest label (Spanish labels run longer than the English ones).
+    label_width = max([48] + [pdf.get_string_width(_plain(label)) + 3 for label, _value in letter.facts])
     for label, value in letter.facts:
         pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(48, 6, _plain(label))
+        pdf.cell(label_width, 6, _plain(label))
         pdf.set_font("Helvetica", "", 11)
-        pdf.multi_cell(width - 48, 6, _plain(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - label_width, 6, _plain(value or "-"), new_x="LMARGIN", new_y="NEXT")
     if letter.note:
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(width, 6, "Note from the referring clinician", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, 6, _plain(_("Note from the referring clinician")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
         pdf.multi_cell(width, 6, _plain(letter.note), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)

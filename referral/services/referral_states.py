@@ -5,6 +5,9 @@ is refused with Conflict; one made by the wrong party is refused with Permission
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from .errors import Conflict, PermissionDenied, ValidationFailed
 
 SENT = "sent"
@@ -21,44 +24,46 @@ PLACED_ELSEWHERE = "placed_elsewhere"
 
 STATES = (SENT, VIEWED, INFO_REQUESTED, ACCEPTED, SCHEDULED, ATTENDED, CLOSED, DECLINED, CANCELLED, EXPIRED,
           PLACED_ELSEWHERE)
+# Labels are lazy: each is read in the language of the page, email or API answer it ends up in.
 STATE_LABELS = {
-    SENT: "Sent",
-    VIEWED: "Viewed",
-    INFO_REQUESTED: "Information requested",
-    ACCEPTED: "Accepted",
-    SCHEDULED: "Scheduled",
-    ATTENDED: "First session attended",
-    CLOSED: "Closed",
-    DECLINED: "Declined",
-    CANCELLED: "Cancelled",
-    EXPIRED: "Expired",
-    PLACED_ELSEWHERE: "Placed elsewhere",
+    SENT: _l("Sent"),
+    VIEWED: _l("Viewed"),
+    INFO_REQUESTED: _l("Information requested"),
+    ACCEPTED: _l("Accepted"),
+    SCHEDULED: _l("Scheduled"),
+    ATTENDED: _l("First session attended"),
+    CLOSED: _l("Closed"),
+    DECLINED: _l("Declined"),
+    CANCELLED: _l("Cancelled"),
+    EXPIRED: _l("Expired"),
+    PLACED_ELSEWHERE: _l("Placed elsewhere"),
 }
 # How each step reads in a timeline.
 EVENT_LABELS = {
-    "send": "Sent",
-    "view": "Viewed",
-    "accept": "Accepted",
-    "decline": "Declined",
-    "request_info": "Information requested",
-    "provide_info": "Information provided",
-    "schedule": "First appointment scheduled",
-    "mark_attended": "First session attended",
-    "close": "Closed",
-    "cancel": "Cancelled",
-    "expire": "Expired",
-    "place_elsewhere": "Placed elsewhere",
+    "send": _l("Sent"),
+    "view": _l("Viewed"),
+    "accept": _l("Accepted"),
+    "decline": _l("Declined"),
+    "request_info": _l("Information requested"),
+    "provide_info": _l("Information provided"),
+    "schedule": _l("First appointment scheduled"),
+    "mark_attended": _l("First session attended"),
+    "close": _l("Closed"),
+    "cancel": _l("Cancelled"),
+    "expire": _l("Expired"),
+    "place_elsewhere": _l("Placed elsewhere"),
 }
 # No way out of these: the copy is finished.
 TERMINAL_STATES = frozenset({CLOSED, DECLINED, CANCELLED, EXPIRED, PLACED_ELSEWHERE})
 # Waiting for the recipient's first answer (these expire).
 AWAITING_ANSWER = frozenset({SENT, VIEWED})
 
+# The reasons as people read them. A declined copy's timeline stores the English label (see referrals.transition).
 DECLINE_REASONS = {
-    "not_accepting": "Not accepting new patients",
-    "not_a_fit": "Not a fit for this referral",
-    "insurance": "Insurance not accepted",
-    "other": "Other reason",
+    "not_accepting": _l("Not accepting new patients"),
+    "not_a_fit": _l("Not a fit for this referral"),
+    "insurance": _l("Insurance not accepted"),
+    "other": _l("Other reason"),
 }
 
 REFERRER = "referrer"
@@ -74,7 +79,7 @@ class Transition:
     sources: frozenset[str]
     target: str
     actors: frozenset[str]
-    label: str
+    label: LazyString
     answers: bool = False  # counts as the recipient's first answer
 
 
@@ -85,20 +90,37 @@ def _t(action, sources, target, actors, label, answers=False) -> Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("view", {SENT}, VIEWED, {RECIPIENT}, "Viewed"),
-        _t("accept", {SENT, VIEWED, INFO_REQUESTED}, ACCEPTED, {RECIPIENT}, "Accept", answers=True),
-        _t("decline", {SENT, VIEWED, INFO_REQUESTED}, DECLINED, {RECIPIENT}, "Decline", answers=True),
-        _t("request_info", {SENT, VIEWED}, INFO_REQUESTED, {RECIPIENT}, "Ask for information", answers=True),
-        _t("provide_info", {INFO_REQUESTED}, VIEWED, {REFERRER}, "Information provided"),
-        _t("schedule", {ACCEPTED, SCHEDULED}, SCHEDULED, {RECIPIENT}, "Schedule first appointment"),
-        _t("mark_attended", {SCHEDULED}, ATTENDED, {RECIPIENT}, "Mark first session attended"),
-        _t("close", {ATTENDED}, CLOSED, {RECIPIENT, REFERRER}, "Close"),
-        _t("cancel", {SENT, VIEWED, INFO_REQUESTED, ACCEPTED, SCHEDULED}, CANCELLED, {REFERRER}, "Cancel referral"),
-        _t("expire", AWAITING_ANSWER, EXPIRED, {SYSTEM}, "Expired without an answer"),
-        _t("place_elsewhere", {SENT, VIEWED, INFO_REQUESTED}, PLACED_ELSEWHERE, {SYSTEM}, "Placed elsewhere"),
+        _t("view", {SENT}, VIEWED, {RECIPIENT}, _l("Viewed")),
+        _t("accept", {SENT, VIEWED, INFO_REQUESTED}, ACCEPTED, {RECIPIENT}, _l("Accept"), answers=True),
+        _t("decline", {SENT, VIEWED, INFO_REQUESTED}, DECLINED, {RECIPIENT}, _l("Decline"), answers=True),
+        _t("request_info", {SENT, VIEWED}, INFO_REQUESTED, {RECIPIENT}, _l("Ask for information"), answers=True),
+        _t("provide_info", {INFO_REQUESTED}, VIEWED, {REFERRER}, _l("Information provided")),
+        _t("schedule", {ACCEPTED, SCHEDULED}, SCHEDULED, {RECIPIENT}, _l("Schedule first appointment")),
+        _t("mark_attended", {SCHEDULED}, ATTENDED, {RECIPIENT}, _l("Mark first session attended")),
+        _t("close", {ATTENDED}, CLOSED, {RECIPIENT, REFERRER}, _l("Close")),
+        _t("cancel", {SENT, VIEWED, INFO_REQUESTED, ACCEPTED, SCHEDULED}, CANCELLED, {REFERRER}, _l("Cancel referral")),
+        _t("expire", AWAITING_ANSWER, EXPIRED, {SYSTEM}, _l("Expired without an answer")),
+        _t("place_elsewhere", {SENT, VIEWED, INFO_REQUESTED}, PLACED_ELSEWHERE, {SYSTEM}, _l("Placed elsewhere")),
     )
 }
 ACTIONS = tuple(TRANSITIONS)
+
+
+def lowercase(text) -> LazyString:
+    """A label in lower case, in the language it is finally read in (to sit inside a sentence)."""
+    return LazyString(lambda: str(text).lower())
+
+
+def _only_actors(actors: frozenset[str], action: str) -> LazyString:
+    """The sentence refusing a step to anyone but its actors."""
+    who = tuple(sorted(actors))
+    if who == (RECIPIENT,):
+        return _l("Only the recipient may %(action)s this referral.", action=action)
+    if who == (REFERRER,):
+        return _l("Only the referrer may %(action)s this referral.", action=action)
+    if who == (RECIPIENT, REFERRER):
+        return _l("Only the recipient or referrer may %(action)s this referral.", action=action)
+    return _l("Only the system may %(action)s this referral.", action=action)
 
 
 def transition_for(action: str) -> Transition:
@@ -113,12 +135,10 @@ def check_transition(action: str, current_state: str, actor_role: str) -> Transi
     """The transition to apply, after checking it is legal from this state and for this party."""
     transition = transition_for(action)
     if actor_role not in transition.actors:
-        who = " or ".join(sorted(transition.actors))
-        raise PermissionDenied(f"Only the {who} may {transition.label.lower()} this referral.")
+        raise PermissionDenied(_only_actors(transition.actors, lowercase(transition.label)))
     if current_state not in transition.sources:
-        raise Conflict(
-            f"Cannot {transition.label.lower()}: this referral is {STATE_LABELS.get(current_state, current_state).lower()}."
-        )
+        raise Conflict(_l("Cannot %(action)s: this referral is %(state)s.", action=lowercase(transition.label),
+                          state=lowercase(STATE_LABELS.get(current_state, current_state))))
     return transition
 
 

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import DEFAULT_LANGUAGE, in_language
 from ..models import (
     URGENCIES,
     AgeGroup,
@@ -57,6 +60,8 @@ from .referral_states import (
 )
 from .referrers import require_referrer
 
+# Messages raised to people are lazy (_l): each is read in the language of whatever finally shows it, so the web
+# shows the page's language while the API can answer its errors in English.
 ADMIN = "admin"
 MAX_RECIPIENTS = 5
 MAX_NOTE = 1000
@@ -81,6 +86,9 @@ _LEAD_ORDER = ("closed", "attended", "scheduled", ACCEPTED, INFO_REQUESTED, "vie
 REFER_ELSEWHERE_STATES = frozenset({DECLINED, EXPIRED})
 # Actions that store a patient detail (a question in the thread, an appointment date): refused once erased.
 ACTIONS_WITH_PATIENT_DETAILS = frozenset({"request_info", "schedule"})
+# Timeline details are stored in English; the pages translate them (the web's referral_event_detail filter).
+PLACED_ELSEWHERE_DETAIL = "Another recipient accepted this referral"
+EXPIRED_DETAIL = "No answer within {days} days"
 
 
 class UrgentReferral(ValidationFailed):
@@ -95,11 +103,22 @@ class PatientDetailsFound(ValidationFailed):
         self.kinds = kinds
 
 
-def patient_details_message(kinds: list[str]) -> str:
+def patient_details_message(kinds: list[str]) -> LazyString:
     """What the sender reads when their text holds patient details: which kinds were found, and what to do."""
-    labels = [KIND_LABELS[kind] for kind in kinds]
-    found = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"This looks like {found}. Leave out details that identify the patient."
+
+    def text() -> str:
+        labels = [str(KIND_LABELS[kind]) for kind in kinds]
+        found = labels[0] if len(labels) == 1 else gettext(
+            "%(items)s and %(last)s", items=", ".join(labels[:-1]), last=labels[-1])
+        return gettext("This looks like %(found)s. Leave out details that identify the patient.", found=found)
+
+    return LazyString(text)
+
+
+def english(text) -> str:
+    """A label as stored in the database (timelines keep English; pages translate it when they show it)."""
+    with in_language(DEFAULT_LANGUAGE):
+        return str(text)
 
 
 def _refuse_patient_details(field_name: str, text: str) -> None:
@@ -132,26 +151,28 @@ def check_patient_reference(value: str | None) -> str:
     """The patient reference if it is initials or a chart number; refuses names and dates of birth."""
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed({"patient_reference": "Enter the patient's initials or your chart number."})
+        raise ValidationFailed({"patient_reference": _l("Enter the patient's initials or your chart number.")})
     if len(text) > 20:
-        raise ValidationFailed({"patient_reference": "At most 20 characters: initials or a chart number only."})
+        raise ValidationFailed({"patient_reference": _l("At most 20 characters: initials or a chart number only.")})
     if _looks_like_date(text):
-        raise ValidationFailed({"patient_reference": "This looks like a date of birth. Use initials or a chart number only."})
+        raise ValidationFailed({
+            "patient_reference": _l("This looks like a date of birth. Use initials or a chart number only.")
+        })
     # Four capitals in a row ("JANE", "MARK") read as a name, not initials.
     initials = _INITIALS.match(text) and (len(text) <= 3 or re.search(r"[.\s]", text))
     if initials or _CHART.match(text):
         return text
     raise ValidationFailed({
-        "patient_reference": "Use the patient's initials (like J.D.) or your chart number, never their full name."
+        "patient_reference": _l("Use the patient's initials (like J.D.) or your chart number, never their full name.")
     })
 
 
-def _slug_item(model, slug, field_name: str, errors: dict, label: str):
+def _slug_item(model, slug, field_name: str, errors: dict, message):
     if not slug:
         return None
     item = get_by_slug(model, slug)
     if item is None:
-        errors[field_name] = f"Choose {label} from the list."
+        errors[field_name] = message
     return item
 
 
@@ -162,41 +183,45 @@ def _parse_form(data: dict, errors: dict) -> dict:
         values["patient_reference"] = check_patient_reference(data.get("patient_reference"))
     except ValidationFailed as error:
         errors.update(error.errors)
-    values["age_group"] = _slug_item(AgeGroup, data.get("age_group"), "age_group", errors, "an age group")
+    values["age_group"] = _slug_item(AgeGroup, data.get("age_group"), "age_group", errors,
+                                    _l("Choose an age group from the list."))
     if not data.get("age_group"):
-        errors["age_group"] = "Choose the patient's age group."
+        errors["age_group"] = _l("Choose the patient's age group.")
     zip_code = (data.get("patient_zip") or "").strip()
     state = (data.get("telehealth_state") or "").strip().upper()
     if zip_code and not _ZIP.match(zip_code):
-        errors["patient_zip"] = "Enter a 5-digit ZIP code."
+        errors["patient_zip"] = _l("Enter a 5-digit ZIP code.")
     if state and state not in US_STATES:
-        errors["telehealth_state"] = "Choose a US state."
+        errors["telehealth_state"] = _l("Choose a US state.")
     if not zip_code and not state:
-        errors["patient_zip"] = "Enter the patient's ZIP code, or the state for telehealth."
+        errors["patient_zip"] = _l("Enter the patient's ZIP code, or the state for telehealth.")
     values["patient_zip"], values["telehealth_state"] = zip_code, state
     concern_slugs = [s for s in (data.get("concerns") or []) if s]
     concerns = []
     for slug in dict.fromkeys(concern_slugs):
         item = get_by_slug(Concern, slug)
         if item is None:
-            errors["concerns"] = "Choose concerns from the list."
+            errors["concerns"] = _l("Choose concerns from the list.")
         else:
             concerns.append(item)
     if not concerns and "concerns" not in errors:
-        errors["concerns"] = "Choose at least one concern."
+        errors["concerns"] = _l("Choose at least one concern.")
     values["concerns"] = concerns
-    values["modality"] = _slug_item(Modality, data.get("modality"), "modality", errors, "a therapy approach")
-    values["frequency"] = _slug_item(Frequency, data.get("frequency"), "frequency", errors, "a session frequency")
-    values["insurance_plan"] = _slug_item(InsurancePlan, data.get("insurance"), "insurance", errors, "insurance or self-pay")
+    values["modality"] = _slug_item(Modality, data.get("modality"), "modality", errors,
+                                   _l("Choose a therapy approach from the list."))
+    values["frequency"] = _slug_item(Frequency, data.get("frequency"), "frequency", errors,
+                                    _l("Choose a session frequency from the list."))
+    values["insurance_plan"] = _slug_item(InsurancePlan, data.get("insurance"), "insurance", errors,
+                                         _l("Choose insurance or self-pay from the list."))
     if not data.get("insurance"):
-        errors["insurance"] = "Choose the patient's insurance, or self-pay."
+        errors["insurance"] = _l("Choose the patient's insurance, or self-pay.")
     urgency = data.get("urgency") or ""
     if urgency not in URGENCIES and urgency != URGENT:
-        errors["urgency"] = "Choose routine or soon."
+        errors["urgency"] = _l("Choose routine or soon.")
     values["urgency"] = urgency
     note = (data.get("note") or "").strip()
     if len(note) > MAX_NOTE:
-        errors["note"] = f"At most {MAX_NOTE} characters (it has {len(note)})."
+        errors["note"] = _l("At most %(max)d characters (it has %(length)d).", max=MAX_NOTE, length=len(note))
     else:
         try:
             _refuse_patient_details("note", note)
@@ -204,7 +229,7 @@ def _parse_form(data: dict, errors: dict) -> dict:
             errors.update(error.errors)
     values["note"] = note
     if not data.get("consent"):
-        errors["consent"] = "Confirm that the patient agreed to be referred."
+        errors["consent"] = _l("Confirm that the patient agreed to be referred.")
     return values
 
 
@@ -214,24 +239,24 @@ def _recipients(referrer: User, provider_ids, errors: dict) -> list[Provider]:
         try:
             ids.append(int(raw))
         except (TypeError, ValueError):
-            errors["providers"] = "Unknown provider."
+            errors["providers"] = _l("Unknown provider.")
             return []
     ids = list(dict.fromkeys(ids))
     if not ids:
-        errors["providers"] = "Add one to five providers to your shortlist first."
+        errors["providers"] = _l("Add one to five providers to your shortlist first.")
         return []
     if len(ids) > MAX_RECIPIENTS:
-        errors["providers"] = f"One referral goes to at most {MAX_RECIPIENTS} providers."
+        errors["providers"] = _l("One referral goes to at most %(max)d providers.", max=MAX_RECIPIENTS)
         return []
     providers = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids)))}
     chosen = []
     for provider_id in ids:
         provider = providers.get(provider_id)
         if provider is None or not can_receive(provider):
-            errors["providers"] = "Some of these providers cannot receive referrals (their listing is not verified)."
+            errors["providers"] = _l("Some of these providers cannot receive referrals (their listing is not verified).")
             return []
         if provider.owner_id == referrer.id:
-            errors["providers"] = "You cannot refer to your own listing."
+            errors["providers"] = _l("You cannot refer to your own listing.")
             return []
         chosen.append(provider)
     return chosen
@@ -272,8 +297,8 @@ def send_referral(referrer: User, data: dict, provider_ids, now: datetime | None
     now = now or utcnow()
     errors: dict[str, str] = {}
     if data.get("urgency") == URGENT:
-        raise UrgentReferral({"urgency": "Urgent needs are not sent through the directory. Use the crisis line "
-                                         "(988) or emergency services (911) now."})
+        raise UrgentReferral({"urgency": _l("Urgent needs are not sent through the directory. Use the crisis line "
+                                            "(988) or emergency services (911) now.")})
     values = _parse_form(data, errors)
     providers = _recipients(referrer, provider_ids, errors)
     if errors:
@@ -322,9 +347,9 @@ def prefill_refer_elsewhere(user: User, public_id: str) -> dict:
     """The send form pre-filled from one of the user's referrals, for sending it to others."""
     referral = _load_referral(public_id)
     if referral.referrer_id != getattr(user, "id", None):
-        raise PermissionDenied("Only the referrer can refer this patient elsewhere.")
+        raise PermissionDenied(_l("Only the referrer can refer this patient elsewhere."))
     if referral.erased:
-        raise Conflict("This referral's patient details have been erased; start a new referral.")
+        raise Conflict(_l("This referral's patient details have been erased; start a new referral."))
     return referral_form_data(referral)
 
 
@@ -364,7 +389,7 @@ def _load_referral(public_id: str) -> Referral:
         .options(selectinload(Referral.copies).selectinload(ReferralRecipientCopy.provider), selectinload(Referral.concerns))
     )
     if referral is None:
-        raise NotFound("No such referral.")
+        raise NotFound(_l("No such referral."))
     return referral
 
 
@@ -374,7 +399,7 @@ def _load_copy(public_id: str) -> ReferralRecipientCopy:
         .options(selectinload(ReferralRecipientCopy.events), selectinload(ReferralRecipientCopy.messages))
     )
     if copy is None:
-        raise NotFound("No such referral.")
+        raise NotFound(_l("No such referral."))
     return copy
 
 
@@ -399,7 +424,7 @@ def _audit(user: User, referral: Referral, what: str) -> None:
 def get_referral(user: User | None, public_id: str, via: str = "page") -> ReferralView:
     """A referral for its referrer, a recipient (their own copy only) or an admin (audited)."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to read referrals.")
+        raise PermissionDenied(_l("Log in to read referrals."))
     referral = _load_referral(public_id)
     if referral.referrer_id == user.id:
         return ReferralView(referral, REFERRER, list(referral.copies))
@@ -409,18 +434,18 @@ def get_referral(user: User | None, public_id: str, via: str = "page") -> Referr
     if user.is_admin:
         _audit(user, referral, via)
         return ReferralView(referral, ADMIN, list(referral.copies))
-    raise PermissionDenied("Only the referrer, the recipients and admins can read this referral.")
+    raise PermissionDenied(_l("Only the referrer, the recipients and admins can read this referral."))
 
 
 def get_copy(user: User | None, public_id: str, via: str = "page", mark_viewed: bool = True,
              now: datetime | None = None) -> CopyView:
     """One copy for its referrer, its recipient or an admin (audited); the recipient's first look marks it viewed."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to read referrals.")
+        raise PermissionDenied(_l("Log in to read referrals."))
     copy = _load_copy(public_id)
     role = role_for_copy(user, copy)
     if role is None:
-        raise PermissionDenied("Only the referrer, the recipient and admins can read this referral.")
+        raise PermissionDenied(_l("Only the referrer, the recipient and admins can read this referral."))
     if role == ADMIN:
         _audit(user, copy.referral, via)
     if role == RECIPIENT and mark_viewed and copy.state == SENT:
@@ -432,7 +457,7 @@ def get_copy(user: User | None, public_id: str, via: str = "page", mark_viewed: 
 def referrer_referrals(user: User, state: str | None = None) -> list["ReferralSummary"]:
     """The referrer's referrals, newest first, optionally only those whose lead state is `state`."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to see your referrals.")
+        raise PermissionDenied(_l("Log in to see your referrals."))
     if state and state not in STATES:
         raise ValidationFailed({"state": f"unknown state {state!r}"})
     query = (
@@ -446,7 +471,7 @@ def referrer_referrals(user: User, state: str | None = None) -> list["ReferralSu
 def inbox(user: User, state: str | None = None) -> list[ReferralRecipientCopy]:
     """The copies sent to listings the user owns, newest first."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to see your referrals.")
+        raise PermissionDenied(_l("Log in to see your referrals."))
     if state and state not in STATES:
         raise ValidationFailed({"state": f"unknown state {state!r}"})
     query = (
@@ -490,7 +515,7 @@ def _refuse_stale():
         yield
         db.session.flush()
     except StaleDataError:
-        raise Conflict("Someone else changed this referral meanwhile. Reload the page and try again.") from None
+        raise Conflict(_l("Someone else changed this referral meanwhile. Reload the page and try again.")) from None
 
 
 def _parse_date(value) -> date | None:
@@ -506,39 +531,40 @@ def transition(user: User | None, copy_public_id: str, action: str, *, reason: s
                appointment_date=None, message: str | None = None, now: datetime | None = None) -> ReferralRecipientCopy:
     """Apply one action of the state machine to a copy, as this user; notifies whom it concerns."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to answer referrals.")
+        raise PermissionDenied(_l("Log in to answer referrals."))
     now = now or utcnow()
     copy = _load_copy(copy_public_id)
     role = role_for_copy(user, copy)
     if role is None:
-        raise PermissionDenied("Only the referrer and the recipient can change this referral.")
+        raise PermissionDenied(_l("Only the referrer and the recipient can change this referral."))
     if action not in TRANSITIONS:
         raise ValidationFailed({"action": f"unknown action {action!r}; one of: {', '.join(TRANSITIONS)}"})
     check_transition(action, copy.state, role)  # refuse before looking at the other fields
     if action in ACTIONS_WITH_PATIENT_DETAILS and copy.referral.erased:
-        raise Conflict("This referral's patient details were erased, so it takes no new questions or dates.")
+        raise Conflict(_l("This referral's patient details were erased, so it takes no new questions or dates."))
     detail = ""
     if action == "decline":
         if reason not in DECLINE_REASONS:
-            raise ValidationFailed({"reason": "Choose a reason: " + ", ".join(DECLINE_REASONS.values()) + "."})
+            raise ValidationFailed({"reason": LazyString(lambda: gettext(
+                "Choose a reason: %(reasons)s.", reasons=", ".join(str(r) for r in DECLINE_REASONS.values())))})
         copy.decline_reason = reason
-        detail = DECLINE_REASONS[reason]
+        detail = english(DECLINE_REASONS[reason])
     elif action == "schedule":
         when = _parse_date(appointment_date)
         if when is None:
-            raise ValidationFailed({"appointment_date": "Enter the date of the first appointment (YYYY-MM-DD)."})
+            raise ValidationFailed({"appointment_date": _l("Enter the date of the first appointment (YYYY-MM-DD).")})
         if when < copy.sent_at.date() or when > now.date() + timedelta(days=366):
-            raise ValidationFailed({"appointment_date": "Enter a date between the referral and a year from now."})
+            raise ValidationFailed({"appointment_date": _l("Enter a date between the referral and a year from now.")})
         copy.appointment_date = when
         if copy.scheduled_at is None:
             copy.scheduled_at = now
     elif action == "mark_attended":
         if copy.appointment_date is not None and copy.appointment_date > now.date():
-            raise ValidationFailed({"action": "The first appointment has not taken place yet."})
+            raise ValidationFailed({"action": _l("The first appointment has not taken place yet.")})
     elif action == "request_info":
         question = (message or "").strip()
         if not question or len(question) > MAX_MESSAGE:
-            raise ValidationFailed({"message": f"Write your question (at most {MAX_MESSAGE} characters)."})
+            raise ValidationFailed({"message": _l("Write your question (at most %(max)d characters).", max=MAX_MESSAGE)})
         _refuse_patient_details("message", question)
         copy.messages.append(ReferralMessage(author_id=user.id, author_role=role, body=question, created_at=now))
     with _refuse_stale():
@@ -546,7 +572,7 @@ def transition(user: User | None, copy_public_id: str, action: str, *, reason: s
         if action == "accept":
             for other in copy.referral.copies:
                 if other is not copy and other.state in TRANSITIONS["place_elsewhere"].sources:
-                    _apply(other, "place_elsewhere", None, SYSTEM, now, "Another recipient accepted this referral")
+                    _apply(other, "place_elsewhere", None, SYSTEM, now, PLACED_ELSEWHERE_DETAIL)
     notify = {
         "accept": referral_mail.notify_accepted, "decline": referral_mail.notify_declined,
         "schedule": referral_mail.notify_scheduled, "request_info": referral_mail.notify_info_requested,
@@ -594,14 +620,14 @@ def close(user, copy_public_id: str, now=None) -> ReferralRecipientCopy:
 def cancel(user, referral_public_id: str, now: datetime | None = None) -> Referral:
     """The referrer cancels every copy of a referral that is still open."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to cancel referrals.")
+        raise PermissionDenied(_l("Log in to cancel referrals."))
     now = now or utcnow()
     referral = _load_referral(referral_public_id)
     if referral.referrer_id != user.id:
-        raise PermissionDenied("Only the referrer can cancel this referral.")
+        raise PermissionDenied(_l("Only the referrer can cancel this referral."))
     open_copies = [c for c in referral.copies if c.state in TRANSITIONS["cancel"].sources]
     if not open_copies:
-        raise Conflict("Nothing to cancel: every copy of this referral is already finished.")
+        raise Conflict(_l("Nothing to cancel: every copy of this referral is already finished."))
     with _refuse_stale():
         for copy in open_copies:
             _apply(copy, "cancel", user, REFERRER, now)
@@ -611,19 +637,20 @@ def cancel(user, referral_public_id: str, now: datetime | None = None) -> Referr
 def post_message(user: User | None, copy_public_id: str, body: str, now: datetime | None = None) -> ReferralMessage:
     """A message from the referrer or the recipient on a copy; the referrer's reply answers a request for information."""
     if not _authenticated(user):
-        raise PermissionDenied("Log in to write messages.")
+        raise PermissionDenied(_l("Log in to write messages."))
     now = now or utcnow()
     copy = _load_copy(copy_public_id)
     role = role_for_copy(user, copy)
     if role not in (REFERRER, RECIPIENT):
-        raise PermissionDenied("Only the referrer and the recipient write in this thread.")
+        raise PermissionDenied(_l("Only the referrer and the recipient write in this thread."))
     if copy.referral.erased:
-        raise Conflict("This referral's details were erased; the thread is closed.")
+        raise Conflict(_l("This referral's details were erased; the thread is closed."))
     text = (body or "").strip()
     if not text:
-        raise ValidationFailed({"body": "Write a message."})
+        raise ValidationFailed({"body": _l("Write a message.")})
     if len(text) > MAX_MESSAGE:
-        raise ValidationFailed({"body": f"At most {MAX_MESSAGE} characters (it has {len(text)})."})
+        raise ValidationFailed({"body": _l("At most %(max)d characters (it has %(length)d).", max=MAX_MESSAGE,
+                                             length=len(text))})
     _refuse_patient_details("body", text)
     message = ReferralMessage(author_id=user.id, author_role=role, body=text, created_at=now)
     with _refuse_stale():
@@ -655,7 +682,7 @@ def expire_copy(copy_id: int, now: datetime, days: int) -> bool:
     if copy is None or copy.state not in AWAITING_ANSWER:
         return False
     with _refuse_stale():
-        _apply(copy, "expire", None, SYSTEM, now, f"No answer within {days} days")
+        _apply(copy, "expire", None, SYSTEM, now, EXPIRED_DETAIL.format(days=days))
     referral_mail.notify_expired(copy)
     return True
 

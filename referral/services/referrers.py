@@ -1,6 +1,7 @@
 """Who may refer: referrer NPI profiles, their admin approval, and verified providers."""
 from datetime import datetime
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -49,13 +50,13 @@ def can_refer(user: User | None) -> bool:
 def require_referrer(user: User | None) -> None:
     """Raise PermissionDenied unless the user may refer."""
     if not can_refer(user):
-        raise PermissionDenied("Only approved referring clinicians and verified providers can send referrals.")
+        raise PermissionDenied(_l("Only approved referring clinicians and verified providers can send referrals."))
 
 
 def referrer_name(user: User | None) -> str:
     """How a referrer is named to recipients: the profile name, else their verified listing, else the account."""
     if user is None:
-        return "A former user"
+        return _("A former user")
     profile = profile_of(user)
     if profile is not None and profile.status == REFERRER_APPROVED:
         return profile.display_name
@@ -64,34 +65,35 @@ def referrer_name(user: User | None) -> str:
     )
     if provider is not None:
         return f"{provider.name}, {provider.credentials}" if provider.credentials else provider.name
-    return user.display_name or "A referring clinician"
+    return user.display_name or _("A referring clinician")
 
 
 def submit_profile(user: User, npi: str, clinician_name: str, credentials: str = "", organization: str = "") -> ReferrerProfile:
     """Create or resubmit the user's referrer profile; it waits for an admin's approval."""
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Log in to apply as a referring clinician.")
+        raise PermissionDenied(_l("Log in to apply as a referring clinician."))
     if user.role != ROLE_REFERRER:
-        raise PermissionDenied("Only referrer accounts apply with an NPI profile; verified providers can refer already.")
+        raise PermissionDenied(
+            _l("Only referrer accounts apply with an NPI profile; verified providers can refer already."))
     npi = normalize_npi(npi)
     clinician_name = (clinician_name or "").strip()
     errors = {}
     if not npi_is_valid(npi):
-        errors["npi"] = "Enter your 10-digit NPI; this one does not pass the NPI check digit."
+        errors["npi"] = _l("Enter your 10-digit NPI; this one does not pass the NPI check digit.")
     if not clinician_name or len(clinician_name) > 160:
-        errors["clinician_name"] = "Enter your name as it appears on your license (at most 160 characters)."
+        errors["clinician_name"] = _l("Enter your name as it appears on your license (at most 160 characters).")
     if len(credentials or "") > 80:
-        errors["credentials"] = "At most 80 characters."
+        errors["credentials"] = _l("At most %(max)d characters.", max=80)
     if len(organization or "") > 160:
-        errors["organization"] = "At most 160 characters."
+        errors["organization"] = _l("At most %(max)d characters.", max=160)
     if errors:
         raise ValidationFailed(errors)
     profile = profile_of(user)
     taken = db.session.scalar(select(ReferrerProfile).where(ReferrerProfile.npi == npi))
     if taken is not None and (profile is None or taken.id != profile.id):
-        raise ValidationFailed({"npi": "This NPI is already registered to another account."})
+        raise ValidationFailed({"npi": _l("This NPI is already registered to another account.")})
     if profile is not None and profile.status == REFERRER_APPROVED:
-        raise Conflict("Your profile is already approved.")
+        raise Conflict(_l("Your profile is already approved."))
     if profile is None:
         profile = ReferrerProfile(user_id=user.id)
         db.session.add(profile)
@@ -108,7 +110,7 @@ def submit_profile(user: User, npi: str, clinician_name: str, credentials: str =
 
 
 def _require_admin(user: User | None) -> None:
-    require_admin(user, "Only admins review referrer profiles.")
+    require_admin(user, _l("Only admins review referrer profiles."))
 
 
 def profiles_for_review(admin: User, status: str = REFERRER_PENDING) -> list[ReferrerProfile]:
@@ -123,12 +125,12 @@ def decide_profile(admin: User, profile_id: int, approve: bool, reason: str = ""
     _require_admin(admin)
     profile = db.session.get(ReferrerProfile, profile_id)
     if profile is None:
-        raise NotFound("No such referrer profile.")
+        raise NotFound(_l("No such referrer profile."))
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise ValidationFailed({"reason": "Give the applicant a reason for the rejection."})
+        raise ValidationFailed({"reason": _l("Give the applicant a reason for the rejection.")})
     if len(reason) > 500:
-        raise ValidationFailed({"reason": "At most 500 characters."})
+        raise ValidationFailed({"reason": _l("At most %(max)d characters.", max=500)})
     profile.status = REFERRER_APPROVED if approve else REFERRER_REJECTED
     profile.rejection_reason = "" if approve else reason
     profile.decided_at = now or utcnow()

@@ -9,9 +9,11 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import in_language, translated
 from ..models import (
     NOTICE_REPORT,
     REPORT_KINDS,
@@ -25,6 +27,7 @@ from ..models import (
 )
 from .audit import record_change
 from .errors import NotFound, PermissionDenied, ValidationFailed
+from .inquiries import link_for
 from .listing_history import HistoryEntry, history_for
 from .listing_rules import is_public
 from .mail import queue_email
@@ -39,21 +42,27 @@ def reports_for_review(config) -> int:
     return int(config.get("REPORTS_FOR_REVIEW", 3))
 
 
+def kind_label(kind: str) -> str:
+    """How a visitor reads a kind of problem, in the current language."""
+    return str(translated(REPORT_KINDS[kind]))
+
+
 def reporter_key(secret_key: str, address: str) -> str:
     """A keyed hash of where a report came from: tells reporters apart without keeping the address."""
     return hmac.new(secret_key.encode(), f"report:{address}".encode(), hashlib.sha256).hexdigest()
 
 
-def submit_report(provider_id: int, data: dict, *, reporter: str, dashboard_url: str,
+def submit_report(provider_id: int, data: dict, *, reporter: str, dashboard_url: str | dict[str, str],
                   now: datetime | None = None) -> ListingReport | None:
     """Store a report about a public listing and tell its owner; None when the honeypot was filled.
 
     `reporter` is reporter_key of the sender. The owner's email says which kind of problem was reported,
-    never the note (which may name the person who wrote it).
+    never the note (which may name the person who wrote it); it is in the owner's language, and so is its link where
+    `dashboard_url` maps languages to URLs.
     """
     provider = db.session.get(Provider, provider_id)
     if provider is None or not is_public(provider):
-        raise NotFound("No such provider in the directory.")
+        raise NotFound(_("No such provider in the directory."))
     if (data.get("honeypot") or "").strip():
         return None  # a bot: answer as if sent, store nothing
     now = now or utcnow()
@@ -61,24 +70,28 @@ def submit_report(provider_id: int, data: dict, *, reporter: str, dashboard_url:
     note = str(data.get("note") or "").replace("\r\n", "\n").strip()
     errors = {}
     if kind not in REPORT_KINDS:
-        errors["kind"] = "Choose what is wrong with this listing."
+        errors["kind"] = _("Choose what is wrong with this listing.")
     if len(note) > MAX_NOTE:
-        errors["note"] = f"Keep the note under {MAX_NOTE} characters."
+        errors["note"] = _("Keep the note under %(limit)d characters.", limit=MAX_NOTE)
     elif kind == "other" and not note:
-        errors["note"] = "Say briefly what is wrong."
+        errors["note"] = _("Say briefly what is wrong.")
     if errors:
         raise ValidationFailed(errors)
     report = ListingReport(provider_id=provider.id, kind=kind, note=note, reporter_key=reporter, created_at=now)
     db.session.add(report)
     if provider.owner_id is not None and not _noticed_since(provider.id, now - OWNER_NOTICE_EVERY):
         owner = db.session.get(User, provider.owner_id)
-        queue_email(
-            owner.email, "Someone reported that your listing may be wrong",
-            f"A visitor reported a problem with your listing ({provider.name}): {REPORT_KINDS[kind].lower()}.\n\n"
-            f"Please check it and update it if needed: {dashboard_url}\n\n"
-            "An administrator will look at the report too. If the listing is right, you do not need to do anything.\n",
-            kind="report.owner",
-        )
+        with in_language(owner.language):
+            queue_email(
+                owner.email, _("Someone reported that your listing may be wrong"),
+                _("A visitor reported a problem with your listing (%(name)s): %(problem)s.", name=provider.name,
+                  problem=kind_label(kind).lower()) + "\n\n"
+                + _("Please check it and update it if needed: %(url)s", url=link_for(dashboard_url, owner.language))
+                + "\n\n"
+                + _("An administrator will look at the report too. If the listing is right, you do not need to do "
+                    "anything.") + "\n",
+                kind="report.owner",
+            )
         db.session.add(OwnerNotice(provider_id=provider.id, kind=NOTICE_REPORT, sent_at=now))
     db.session.flush()
     return report
@@ -108,13 +121,13 @@ def disputed_kinds(provider_id: int, config) -> list[str]:
     """The labels of the kinds of problem enough independent open reports name: the listing's caution."""
     needed = reports_for_review(config)
     counts = _independent_counts([provider_id])[provider_id]
-    return [label for kind, label in REPORT_KINDS.items() if counts.get(kind, 0) >= needed]
+    return [kind_label(kind) for kind in REPORT_KINDS if counts.get(kind, 0) >= needed]
 
 
 def open_report_counts(provider_ids: list[int]) -> dict[int, dict[str, int]]:
     """Open reports per listing, by kind label (every id present): what an owner sees on the dashboard."""
     counts = _independent_counts(provider_ids)
-    return {provider_id: {REPORT_KINDS[kind]: count for kind, count in by_kind.items() if kind in REPORT_KINDS}
+    return {provider_id: {kind_label(kind): count for kind, count in by_kind.items() if kind in REPORT_KINDS}
             for provider_id, by_kind in counts.items()}
 
 
@@ -148,7 +161,7 @@ def report_queue(admin: User, config) -> list[QueuedListing]:
     queue = []
     for provider_id, listing_reports in by_listing.items():
         provider, history = history_for(admin, provider_id)
-        for_review = [REPORT_KINDS[kind] for kind, count in counts[provider_id].items()
+        for_review = [kind_label(kind) for kind, count in counts[provider_id].items()
                       if count >= needed and kind in REPORT_KINDS]
         queue.append(QueuedListing(provider, listing_reports, for_review, history[:10]))
     queue.sort(key=lambda item: (not item.for_review, item.oldest))
@@ -160,7 +173,7 @@ def resolve_reports(admin: User, provider_id: int, now: datetime | None = None) 
     _require_admin(admin)
     provider = db.session.get(Provider, provider_id)
     if provider is None:
-        raise NotFound("No such listing.")
+        raise NotFound(_("No such listing."))
     now = now or utcnow()
     reports = db.session.scalars(select(ListingReport).where(
         ListingReport.provider_id == provider_id, ListingReport.status == REPORT_OPEN)).all()
@@ -178,4 +191,4 @@ def resolve_reports(admin: User, provider_id: int, now: datetime | None = None) 
 
 def _require_admin(user: User | None) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_admin:
-        raise PermissionDenied("Only administrators handle reports.")
+        raise PermissionDenied(_("Only administrators handle reports."))

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
@@ -179,18 +180,19 @@ class Responsiveness:
         if not self.enough:
             return ""
         if self.median_hours is not None and 2 * self.answered >= self.of:
-            return f"Usually answers {answer_time(self.median_hours)} · {self.answered} of the last {self.of}"
-        return f"Answered {self.answered} of the last {self.of} messages"
+            return _("Usually answers %(time)s · %(answered)d of the last %(of)d", time=answer_time(self.median_hours),
+                     answered=self.answered, of=self.of)
+        return _("Answered %(answered)d of the last %(of)d messages", answered=self.answered, of=self.of)
 
 
 def answer_time(hours: float) -> str:
     """A time to answer as people say it: within an hour, within 5 hours, within a day, within 3 days."""
     if hours <= 1:
-        return "within an hour"
+        return _("within an hour")
     if hours < 24:
-        return f"within {math.ceil(hours)} hours"
+        return ngettext("within %(num)d hour", "within %(num)d hours", math.ceil(hours))
     days = math.ceil(hours / 24)
-    return "within a day" if days == 1 else f"within {days} days"
+    return _("within a day") if days == 1 else ngettext("within %(num)d day", "within %(num)d days", days)
 
 
 def figures_from(contacts: Iterable[Contact], now: datetime, rules: ResponsivenessRules) -> Responsiveness:
@@ -245,9 +247,10 @@ def listing_responsiveness(provider) -> Responsiveness:
 NOTICE_EVERY = timedelta(days=7)
 
 
-def notify_not_answering(dashboard_url: str, now: datetime | None = None,
+def notify_not_answering(dashboard_url: str | dict[str, str], now: datetime | None = None,
                          rules: ResponsivenessRules | None = None):
-    """Email the owner of each listing that is not answering (at most once a week each); returns a BatchReport."""
+    """Email the owner of each listing that is not answering (at most once a week each), in the owner's language;
+    `dashboard_url` is one link, or a link per language code. Returns a BatchReport."""
     from sqlalchemy import exists
 
     from ..extensions import db
@@ -266,22 +269,28 @@ def notify_not_answering(dashboard_url: str, now: datetime | None = None,
     return for_each_row("listing", due, lambda provider_id: _notify_one(provider_id, dashboard_url, now, rules))
 
 
-def _notify_one(provider_id: int, dashboard_url: str, now: datetime, rules: ResponsivenessRules) -> bool:
+def _notify_one(provider_id: int, dashboard_url: str | dict[str, str], now: datetime,
+                rules: ResponsivenessRules) -> bool:
     from ..extensions import db
+    from ..i18n import in_language
     from ..models import NOTICE_UNANSWERED, OwnerNotice, User
+    from .inquiries import link_for
     from .mail import queue_email
 
     provider = db.session.get(Provider, provider_id)
     owner = db.session.get(User, provider.owner_id)
-    queue_email(
-        owner.email, "People are waiting for your answer",
-        f"Your listing ({provider.name}) has messages from people looking for care that have waited more than "
-        f"{rules.unanswered_days} days for an answer.\n\n"
-        "Until you answer, the directory no longer shows your listing as accepting new patients, and searches "
-        "for clinicians who are accepting leave it out. Confirming your availability does not change this; "
-        f"answering does.\n\nRead and answer them from your dashboard: {dashboard_url}\n",
-        kind="responsiveness.owner",
-    )
+    with in_language(owner.language):
+        queue_email(
+            owner.email, _("People are waiting for your answer"),
+            _("Your listing (%(name)s) has messages from people looking for care that have waited more than "
+              "%(days)d days for an answer.", name=provider.name, days=rules.unanswered_days) + "\n\n"
+            + _("Until you answer, the directory no longer shows your listing as accepting new patients, and searches "
+                "for clinicians who are accepting leave it out. Confirming your availability does not change this; "
+                "answering does.") + "\n\n"
+            + _("Read and answer them from your dashboard: %(url)s", url=link_for(dashboard_url, owner.language))
+            + "\n",
+            kind="responsiveness.owner",
+        )
     db.session.add(OwnerNotice(provider_id=provider.id, kind=NOTICE_UNANSWERED, sent_at=now))
     db.session.flush()
     return True

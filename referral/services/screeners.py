@@ -7,7 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .errors import NotFound, ValidationFailed
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue and keep it English here; pages show it with the `translated` filter."""
+    return message
+
 
 # The published answer scale, shared by both instruments: (label, points).
 ANSWER_SCALE: tuple[tuple[str, int], ...] = (
@@ -23,14 +32,63 @@ DIFFICULTY_QUESTION = (
 )
 DIFFICULTY_SCALE: tuple[str, ...] = ("Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult")
 DIFFICULTY_FIELD = "difficulty"
-MISSING_ANSWER = "Choose one answer for this question."
-INVALID_ANSWER = "Choose one of the four answers for this question."
+MISSING_ANSWER = _l("Choose one answer for this question.")
+INVALID_ANSWER = _l("Choose one of the four answers for this question.")
+INVALID_DIFFICULTY = _l("Choose one of the four answers, or leave this question out.")
 
 PRESCRIBER_TYPES = ("psychiatrist", "psychiatric-nurse-practitioner")
 PSYCHODYNAMIC_MODALITIES = ("psychodynamic", "psychoanalytic")
 PFIZER_NOTICE = (
     "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an "
     "educational grant from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
+)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """An instrument's own words in one language, exactly as its publisher's version has them (never ours)."""
+
+    stem: str
+    items: tuple[str, ...]
+    answers: tuple[str, ...]  # the answer scale's labels, for 0, 1, 2 and 3 points
+    difficulty_question: str
+    difficulty_answers: tuple[str, ...]
+    notice: str
+
+
+ENGLISH_ANSWERS = tuple(label for label, _points in ANSWER_SCALE)
+
+# The PHQ-9 "Spanish for the USA" as distributed by Pfizer (phqscreeners.com), word for word, from the public copy of
+# that form at https://es.studenta.com/content/129686767/patient-health-questionnaire-9-spanish ("Cuestionario sobre
+# la salud del paciente-9"). Only the paper form's "(Marque con un ✓ ...)" is left out, as the English stem leaves
+# out its "(Use ✔ ...)".
+PHQ9_SPANISH = Wording(
+    stem="Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los siguientes problemas?",
+    items=(
+        "Poco interés o placer en hacer cosas",
+        "Se ha sentido decaído(a), deprimido(a) o sin esperanzas",
+        "Ha tenido dificultad para quedarse o permanecer dormido(a), o ha dormido demasiado",
+        "Se ha sentido cansado(a) o con poca energía",
+        "Sin apetito o ha comido en exceso",
+        "Se ha sentido mal con usted mismo(a) – o que es un fracaso o que ha quedado mal con usted mismo(a) o con "
+        "su familia",
+        "Ha tenido dificultad para concentrarse en ciertas actividades, tales como leer el periódico o ver la "
+        "televisión",
+        "¿Se ha movido o hablado tan lento que otras personas podrían haberlo notado? o lo contrario – muy "
+        "inquieto(a) o agitado(a) que ha estado moviéndose mucho más de lo normal",
+        "Pensamientos de que estaría mejor muerto(a) o de lastimarse de alguna manera",
+    ),
+    answers=("Ningún día", "Varios días", "Más de la mitad de los días", "Casi todos los días"),
+    difficulty_question=(
+        "Si marcó cualquiera de los problemas, ¿qué tanta dificultad le han dado estos problemas para hacer su "
+        "trabajo, encargarse de las tareas del hogar, o llevarse bien con otras personas?"
+    ),
+    difficulty_answers=("No ha sido difícil", "Un poco difícil", "Muy difícil", "Extremadamente difícil"),
+    notice=(
+        "Elaborado por los doctores Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke y colegas, mediante una "
+        "subvención educativa otorgada por Pfizer Inc. No se requiere permiso para reproducir, traducir, presentar o "
+        "distribuir."
+    ),
 )
 
 
@@ -43,6 +101,7 @@ class Band:
     low: int
     high: int
     explanation: str
+    symptoms: str = ""  # the result's heading, e.g. "Moderate depression symptoms"
 
     @property
     def moderate_or_higher(self) -> bool:
@@ -80,7 +139,9 @@ class Suggestion:
         return grouped
 
 
-@dataclass(frozen=True)
+# eq=False: each instrument is one module-level object, compared and hashed by identity (the forms are cached
+# per instrument, and its bands hold lazily translated text).
+@dataclass(frozen=True, eq=False)
 class Instrument:
     """A screening questionnaire as published: items, scale, bands and sources."""
 
@@ -94,6 +155,21 @@ class Instrument:
     concern: ScreenedConcern
     sources: tuple[str, ...]
     safety_item: int | None = None  # 1-based number of the item about self-harm, if any
+    # The publisher's validated versions in other languages, as (language, Wording); English is stem and items above.
+    validated_versions: tuple[tuple[str, Wording], ...] = ()
+
+    def language_for(self, language: str) -> str:
+        """The language the questions are shown in on a page in `language`: its own, or English where there is
+        no validated version in it (a questionnaire is never translated by us)."""
+        return language if language == "en" or any(code == language for code, _w in self.validated_versions) else "en"
+
+    def wording(self, language: str) -> Wording:
+        """The instrument's own words for a page in `language` (English where there is no validated version)."""
+        shown = self.language_for(language)
+        for code, wording in self.validated_versions:
+            if code == shown:
+                return wording
+        return Wording(self.stem, self.items, ENGLISH_ANSWERS, DIFFICULTY_QUESTION, DIFFICULTY_SCALE, PFIZER_NOTICE)
 
     @property
     def max_score(self) -> int:
@@ -117,6 +193,7 @@ class Result:
     concerns: tuple[ScreenedConcern, ...]
     suggestions: tuple[Suggestion, ...]
     difficulty: str | None = None
+    difficulty_level: int | None = None  # 0-3, the index of `difficulty` on the scale
 
 
 DEPRESSION = ScreenedConcern("depression", "Depression")
@@ -127,7 +204,7 @@ SUICIDAL = ScreenedConcern("suicidal", "Suicidal ideation")
 PHQ9 = Instrument(
     slug="phq-9",
     name="PHQ-9",
-    title="Depression self-check (PHQ-9)",
+    title=N_("Depression self-check (PHQ-9)"),
     measures="depression",
     stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
     items=(
@@ -143,24 +220,29 @@ PHQ9 = Instrument(
         "Thoughts that you would be better off dead or of hurting yourself in some way",
     ),
     bands=(
-        Band("minimal", "Minimal", 0, 4,
-             "Your answers show few or no signs of depression over the last two weeks."),
-        Band("mild", "Mild", 5, 9,
-             "Your answers show some signs of depression. Mild symptoms often ease with time, but if they stay "
-             "or get worse, talking with someone helps. Taking this check again in two weeks can show whether "
-             "things are changing."),
-        Band("moderate", "Moderate", 10, 14,
-             "Your answers show signs of depression at a level where it is a good idea to talk with a clinician. "
-             "Psychotherapy helps many people with depression, and an evaluation by a psychiatrist or your "
-             "primary-care clinician can tell whether medication could help too."),
-        Band("moderately-severe", "Moderately severe", 15, 19,
-             "Your answers show many signs of depression. Treatment helps most people, and it is worth starting "
-             "soon: psychotherapy, medication, or the two together. Please arrange an evaluation with a "
-             "psychiatrist or your primary-care clinician."),
-        Band("severe", "Severe", 20, 27,
-             "Your answers show strong signs of depression. Please see a clinician soon, within days rather "
-             "than weeks: a psychiatrist, a psychiatric nurse practitioner or your primary-care clinician can "
-             "evaluate you and start treatment, often medication together with psychotherapy."),
+        Band("minimal", _l("Minimal"), 0, 4,
+             _l("Your answers show few or no signs of depression over the last two weeks."),
+             _l("Minimal depression symptoms")),
+        Band("mild", _l("Mild"), 5, 9,
+             _l("Your answers show some signs of depression. Mild symptoms often ease with time, but if they stay "
+                "or get worse, talking with someone helps. Taking this check again in two weeks can show whether "
+                "things are changing."),
+             _l("Mild depression symptoms")),
+        Band("moderate", _l("Moderate"), 10, 14,
+             _l("Your answers show signs of depression at a level where it is a good idea to talk with a clinician. "
+                "Psychotherapy helps many people with depression, and an evaluation by a psychiatrist or your "
+                "primary-care clinician can tell whether medication could help too."),
+             _l("Moderate depression symptoms")),
+        Band("moderately-severe", _l("Moderately severe"), 15, 19,
+             _l("Your answers show many signs of depression. Treatment helps most people, and it is worth starting "
+                "soon: psychotherapy, medication, or the two together. Please arrange an evaluation with a "
+                "psychiatrist or your primary-care clinician."),
+             _l("Moderately severe depression symptoms")),
+        Band("severe", _l("Severe"), 20, 27,
+             _l("Your answers show strong signs of depression. Please see a clinician soon, within days rather "
+                "than weeks: a psychiatrist, a psychiatric nurse practitioner or your primary-care clinician can "
+                "evaluate you and start treatment, often medication together with psychotherapy."),
+             _l("Severe depression symptoms")),
     ),
     concern=DEPRESSION,
     sources=(
@@ -169,12 +251,15 @@ PHQ9 = Instrument(
         PFIZER_NOTICE,
     ),
     safety_item=9,
+    validated_versions=(("es", PHQ9_SPANISH),),
 )
 
+# No Spanish wording: no public copy of the whole GAD-7 "Spanish for the USA" form (with its difficulty question)
+# could be checked, so Spanish pages show the English questionnaire rather than a translation of our own.
 GAD7 = Instrument(
     slug="gad-7",
     name="GAD-7",
-    title="Anxiety self-check (GAD-7)",
+    title=N_("Anxiety self-check (GAD-7)"),
     measures="anxiety",
     stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
     items=(
@@ -187,20 +272,24 @@ GAD7 = Instrument(
         "Feeling afraid, as if something awful might happen",
     ),
     bands=(
-        Band("minimal", "Minimal", 0, 4,
-             "Your answers show few or no signs of anxiety over the last two weeks."),
-        Band("mild", "Mild", 5, 9,
-             "Your answers show some signs of anxiety. If the worry stays, gets worse or gets in the way of "
-             "daily life, talking with someone helps. Taking this check again in a few weeks can show whether "
-             "things are changing."),
-        Band("moderate", "Moderate", 10, 14,
-             "Your answers show signs of anxiety at a level where clinicians usually look further. It is a good "
-             "idea to talk with a clinician: psychotherapy helps many people with anxiety, and an evaluation by "
-             "a psychiatrist or your primary-care clinician can tell whether medication could help too."),
-        Band("severe", "Severe", 15, 21,
-             "Your answers show strong signs of anxiety. Treatment helps most people, and it is worth starting "
-             "soon: please arrange an evaluation with a psychiatrist, a psychiatric nurse practitioner or your "
-             "primary-care clinician, and consider psychotherapy."),
+        Band("minimal", _l("Minimal"), 0, 4,
+             _l("Your answers show few or no signs of anxiety over the last two weeks."),
+             _l("Minimal anxiety symptoms")),
+        Band("mild", _l("Mild"), 5, 9,
+             _l("Your answers show some signs of anxiety. If the worry stays, gets worse or gets in the way of "
+                "daily life, talking with someone helps. Taking this check again in a few weeks can show whether "
+                "things are changing."),
+             _l("Mild anxiety symptoms")),
+        Band("moderate", _l("Moderate"), 10, 14,
+             _l("Your answers show signs of anxiety at a level where clinicians usually look further. It is a good "
+                "idea to talk with a clinician: psychotherapy helps many people with anxiety, and an evaluation by "
+                "a psychiatrist or your primary-care clinician can tell whether medication could help too."),
+             _l("Moderate anxiety symptoms")),
+        Band("severe", _l("Severe"), 15, 21,
+             _l("Your answers show strong signs of anxiety. Treatment helps most people, and it is worth starting "
+                "soon: please arrange an evaluation with a psychiatrist, a psychiatric nurse practitioner or your "
+                "primary-care clinician, and consider psychotherapy."),
+             _l("Severe anxiety symptoms")),
     ),
     concern=ANXIETY,
     sources=(
@@ -266,55 +355,71 @@ def _params(concern: ScreenedConcern, *, types=(), modalities=()) -> tuple[tuple
     return tuple(params)
 
 
+# Whole sentences for each thing a questionnaire measures (never "... for " + a word glued on).
+MEASURE_TEXT = {
+    "depression": {
+        "therapy_title": _l("Talk therapy for depression"),
+        "therapy_text": _l("Psychotherapy, with a psychologist, social worker, counselor or psychiatrist, helps many "
+                           "people with depression. These clinicians say they treat depression."),
+        "psychodynamic_title": _l("Psychodynamic therapy for depression"),
+    },
+    "anxiety": {
+        "therapy_title": _l("Talk therapy for anxiety"),
+        "therapy_text": _l("Psychotherapy, with a psychologist, social worker, counselor or psychiatrist, helps many "
+                           "people with anxiety. These clinicians say they treat anxiety."),
+        "psychodynamic_title": _l("Psychodynamic therapy for anxiety"),
+    },
+}
+
+
 def suggestions_for(instrument: Instrument, band: Band, crisis: bool) -> tuple[Suggestion, ...]:
-    """The kinds of help a result points to, each with its directory search."""
+    """The kinds of help a result points to, each with its directory search, in the page's language."""
     concern = instrument.concern
-    what = instrument.measures
+    measure = MEASURE_TEXT[instrument.measures]
     suggestions: list[Suggestion] = []
     if crisis:
         suggestions.append(Suggestion(
-            kind="Ongoing help with thoughts of suicide",
-            title="Clinicians who work with suicidal thoughts",
-            text="For right now, the 988 Lifeline is the place to turn. For the weeks ahead, these clinicians "
-                 "list suicidal thoughts among the concerns they work with.",
+            kind=_("Ongoing help with thoughts of suicide"),
+            title=_("Clinicians who work with suicidal thoughts"),
+            text=_("For right now, the 988 Lifeline is the place to turn. For the weeks ahead, these clinicians "
+                   "list suicidal thoughts among the concerns they work with."),
             params=_params(SUICIDAL),
-            button="Find clinicians",
+            button=_("Find clinicians"),
         ))
     if band.key == "minimal":
         suggestions.append(Suggestion(
-            kind="Psychotherapy",
-            title="Someone to talk to about stress or changes in your life",
-            text="Even with a low score, something may be weighing on you. A therapist or counselor can help "
-                 "you sort it out.",
+            kind=_("Psychotherapy"),
+            title=_("Someone to talk to about stress or changes in your life"),
+            text=_("Even with a low score, something may be weighing on you. A therapist or counselor can help "
+                   "you sort it out."),
             params=_params(ADJUSTMENT),
-            button="Find therapists",
+            button=_("Find therapists"),
         ))
         return tuple(suggestions)
     suggestions.append(Suggestion(
-        kind="Psychotherapy",
-        title=f"Talk therapy for {what}",
-        text=f"Psychotherapy, with a psychologist, social worker, counselor or psychiatrist, helps many people "
-             f"with {what}. These clinicians say they treat {what}.",
+        kind=_("Psychotherapy"),
+        title=str(measure["therapy_title"]),
+        text=str(measure["therapy_text"]),
         params=_params(concern),
-        button="Find therapists",
+        button=_("Find therapists"),
     ))
     if band.moderate_or_higher:
         suggestions.append(Suggestion(
-            kind="Evaluation by a psychiatrist or primary-care clinician",
-            title="An evaluation, and medication if it would help",
-            text="A psychiatrist or psychiatric nurse practitioner can evaluate you and talk through whether "
-                 "medication could help. Your primary-care clinician can do this too, and is often the "
-                 "quickest place to start; this directory lists mental-health clinicians only.",
+            kind=_("Evaluation by a psychiatrist or primary-care clinician"),
+            title=_("An evaluation, and medication if it would help"),
+            text=_("A psychiatrist or psychiatric nurse practitioner can evaluate you and talk through whether "
+                   "medication could help. Your primary-care clinician can do this too, and is often the "
+                   "quickest place to start; this directory lists mental-health clinicians only."),
             params=_params(concern, types=PRESCRIBER_TYPES),
-            button="Find psychiatrists and psychiatric nurse practitioners",
+            button=_("Find psychiatrists and psychiatric nurse practitioners"),
         ))
     suggestions.append(Suggestion(
-        kind="Psychodynamic therapy",
-        title=f"Psychodynamic therapy for {what}",
-        text="A talking therapy that looks at how past experiences shape present feelings and relationships. "
-             "It can be combined with medication.",
+        kind=_("Psychodynamic therapy"),
+        title=str(measure["psychodynamic_title"]),
+        text=_("A talking therapy that looks at how past experiences shape present feelings and relationships. "
+               "It can be combined with medication."),
         params=_params(concern, modalities=PSYCHODYNAMIC_MODALITIES),
-        button="Find psychodynamic therapists",
+        button=_("Find psychodynamic therapists"),
     ))
     return tuple(suggestions)
 
@@ -326,21 +431,21 @@ def score_answers(instrument: Instrument, answers: Mapping[str, object]) -> Resu
     for name in instrument.field_names:
         raw = answers.get(name)
         if _blank(raw):
-            errors[name] = MISSING_ANSWER
+            errors[name] = str(MISSING_ANSWER)
             continue
         value = _answer_points(raw)
         if value is None:
-            errors[name] = INVALID_ANSWER
+            errors[name] = str(INVALID_ANSWER)
         else:
             points[name] = value
-    difficulty = None
+    difficulty = difficulty_level = None
     raw_difficulty = answers.get(DIFFICULTY_FIELD)
     if not _blank(raw_difficulty):
         index = _answer_points(raw_difficulty)
         if index is None:
-            errors[DIFFICULTY_FIELD] = "Choose one of the four answers, or leave this question out."
+            errors[DIFFICULTY_FIELD] = str(INVALID_DIFFICULTY)
         else:
-            difficulty = DIFFICULTY_SCALE[index]
+            difficulty, difficulty_level = DIFFICULTY_SCALE[index], index
     if errors:
         raise ValidationFailed(errors)
     score = sum(points.values())
@@ -355,4 +460,5 @@ def score_answers(instrument: Instrument, answers: Mapping[str, object]) -> Resu
         concerns=concerns,
         suggestions=suggestions_for(instrument, band, crisis),
         difficulty=difficulty,
+        difficulty_level=difficulty_level,
     )

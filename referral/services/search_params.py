@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from .attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO, Attribute
@@ -122,7 +123,7 @@ def _parse_bool(args, name: str, errors: dict, label: str) -> bool | None:
         return True
     if raw in FALSE_WORDS:
         return False
-    errors[name] = f"“{label}” must be yes or no (true or false)"
+    errors[name] = _("“%(label)s” must be yes or no (true or false)", label=label)
     return None
 
 
@@ -139,11 +140,14 @@ def _parse_int(args, name: str, errors: dict, *, low: int, high: int | None, def
     if raw == "":
         return default
     if not raw.isdigit():
-        errors[name] = f"{label} must be a whole number"
+        errors[name] = _("%(label)s must be a whole number", label=label)
         return default
     value = int(raw)
     if value < low or (high is not None and value > high):
-        errors[name] = f"{label} must be between {low} and {high}" if high is not None else f"{label} must be at least {low}"
+        if high is not None:
+            errors[name] = _("%(label)s must be between %(low)s and %(high)s", label=label, low=low, high=high)
+        else:
+            errors[name] = _("%(label)s must be at least %(low)s", label=label, low=low)
         return default
     return value
 
@@ -153,17 +157,17 @@ def _parse_location(args, geocoder: Geocoder, errors: dict, choices: list[PlaceC
     if lat_raw or lng_raw:
         lat, lng = _parse_float(lat_raw), _parse_float(lng_raw)
         if lat is None or not -90 <= lat <= 90:
-            errors["lat"] = "lat must be a number between -90 and 90"
+            errors["lat"] = _("lat must be a number between -90 and 90")
         if lng is None or not -180 <= lng <= 180:
-            errors["lng"] = "lng must be a number between -180 and 180"
+            errors["lng"] = _("lng must be a number between -180 and 180")
         if "lat" in errors or "lng" in errors:
             return None
-        return Place(lat, lng, "your location", geocoder.state_at(lat, lng), None)
+        return Place(lat, lng, _("your location"), geocoder.state_at(lat, lng), None)
     near = _single(args, "near")
     if not near:
         return None
     if len(near) > MAX_QUERY_LENGTH:
-        errors["near"] = "near is too long"
+        errors["near"] = _("near is too long")
         return None
     found = find_place(near, geocoder)
     if found.place is None:
@@ -179,7 +183,8 @@ def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ..
     if not wanted:
         return None
     if len(wanted) > MAX_LIST_VALUES:
-        errors[name] = f"Choose at most {MAX_LIST_VALUES} values for “{attribute.plural}”"
+        errors[name] = _("Choose at most %(most)s values for “%(filter)s”", most=MAX_LIST_VALUES,
+                         filter=attribute.plural)
         return None
     if attribute.reference is not None:
         found, unknown = ids_for_slugs(attribute.reference, wanted)
@@ -187,7 +192,8 @@ def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ..
         known = {choice.value for choice in attribute.choices}
         found, unknown = {v: v for v in wanted if v in known}, [v for v in wanted if v not in known]
     if unknown:
-        errors[name] = f"Not a choice for “{attribute.plural}”: {', '.join(unknown)}"
+        errors[name] = _("Not a choice for “%(filter)s”: %(values)s", filter=attribute.plural,
+                         values=", ".join(unknown))
         return None
     return tuple(wanted), tuple(found[value] for value in wanted)
 
@@ -206,7 +212,8 @@ def _parse_filters(args, errors: dict) -> tuple[dict, dict]:
             if flag is not None:
                 filters[attribute.name] = flag
         elif attribute.filter == AT_MOST:
-            amount = _parse_int(args, name, errors, low=0, high=100000, default=None, label=f"“{attribute.question}”")
+            amount = _parse_int(args, name, errors, low=0, high=100000, default=None,
+                                label=_("“%(question)s”", question=attribute.question))
             if amount is not None:
                 filters[attribute.name] = amount
     return filters, values
@@ -219,7 +226,7 @@ def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits()
         keys = args.keys() if hasattr(args, "keys") else []
         for name in keys:
             if name not in KNOWN_PARAMETERS:
-                errors[name] = f"unknown parameter {name}"
+                errors[name] = _("unknown parameter %(name)s", name=name)
     args = given(args)
 
     place_choices: list[PlaceChoice] = []
@@ -230,9 +237,9 @@ def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits()
     if radius_raw:
         value = _parse_float(radius_raw)
         if value is None:
-            errors["radius"] = "The distance must be a number of miles"
+            errors["radius"] = _("The distance must be a number of miles")
         elif not 1 <= value <= limits.max_radius:
-            errors["radius"] = f"The distance must be between 1 and {limits.max_radius:g} miles"
+            errors["radius"] = _("The distance must be between 1 and %(most)s miles", most=f"{limits.max_radius:g}")
         else:
             radius = value
 
@@ -240,25 +247,25 @@ def parse_search(args, geocoder: Geocoder, limits: SearchLimits = SearchLimits()
 
     q = _single(args, "q")
     if len(q) > MAX_QUERY_LENGTH:
-        errors["q"] = f"The keyword must be at most {MAX_QUERY_LENGTH} characters"
+        errors["q"] = _("The keyword must be at most %(most)s characters", most=MAX_QUERY_LENGTH)
         q = ""
 
     state = _single(args, "state").upper() or None
     if state is not None and state not in US_STATES:
-        errors["state"] = "The state must be a two-letter US state code"
+        errors["state"] = _("The state must be a two-letter US state code")
         state = None
 
     sort = _single(args, "sort").lower() or "best"
     if sort not in SORT_VALUES:
-        errors["sort"] = f"Sort by one of: {', '.join(SORT_VALUES)}"
+        errors["sort"] = _("Sort by one of: %(values)s", values=", ".join(SORT_VALUES))
         sort = "best"
     elif sort == "distance" and place is None and not errors.get("near"):
-        errors["sort"] = "Sorting by distance needs a place: enter a ZIP code or a city"
+        errors["sort"] = _("Sorting by distance needs a place: enter a ZIP code or a city")
 
-    page = _parse_int(args, "page", errors, low=1, high=100000, default=1, label="The page")
+    page = _parse_int(args, "page", errors, low=1, high=100000, default=1, label=_("The page"))
     per_page = _parse_int(
         args, "per_page", errors, low=1, high=limits.max_per_page, default=limits.default_per_page,
-        label="Results per page",
+        label=_("Results per page"),
     )
     if errors:
         raise SearchRefused(errors, tuple(place_choices))

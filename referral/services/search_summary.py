@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_currency, gettext as _
+
 from .attributes import AT_MOST, BY_NAME
 from .reference_cache import reference_list
 from .search_params import SearchCriteria
@@ -18,6 +20,11 @@ class Chip:
     label: str
 
 
+def dollars(amount) -> str:
+    """A whole-dollar amount in the reader's language: $120 (no cents, no grouping)."""
+    return format_currency(amount, "USD", format="¤0", currency_digits=False)
+
+
 def filter_chips(criteria: SearchCriteria) -> list[Chip]:
     """Every filter the search applies, labelled as people read it."""
     chips = []
@@ -28,29 +35,34 @@ def filter_chips(criteria: SearchCriteria) -> list[Chip]:
             labels = _labels(attribute, criteria.values[name])
             chips.extend(Chip(name, parameter, v, labels.get(v, v)) for v in criteria.values[name])
         elif attribute.filter == AT_MOST:
-            chips.append(Chip(name, parameter, None, f"{attribute.label} at most ${value}"))
+            chips.append(Chip(name, parameter, None, _("%(label)s at most %(amount)s", label=attribute.label,
+                                                       amount=dollars(value))))
+        elif value:
+            chips.append(Chip(name, parameter, None, str(attribute.question)))
         else:
-            chips.append(Chip(name, parameter, None, attribute.question if value else f"Not: {attribute.question.lower()}"))
+            chips.append(Chip(name, parameter, None, _("Not: %(question)s", question=str(attribute.question).lower())))
     return chips
 
 
 def _labels(attribute, values: tuple[str, ...]) -> dict[str, str]:
     if attribute.reference is None:
-        return {value: attribute.choice_label(value) for value in values}
+        return {value: str(attribute.choice_label(value)) for value in values}
     items = reference_list(attribute.reference)
-    return {value: items.by_id[items.id_by_slug[value]].name for value in values if value in items.id_by_slug}
+    return {value: items.by_id[items.id_by_slug[value]].label for value in values if value in items.id_by_slug}
 
 
 def sort_note(criteria: SearchCriteria, stale_days: int) -> str:
     """How the results are ordered, said plainly; `stale_days` is how recent a confirmation of accepting must be."""
     if criteria.sort == "distance":
-        return "Nearest first."
+        return _("Nearest first.")
     if criteria.sort == "fee":
-        return "Lowest standard fee first; listings that give no standard fee come last."
+        return _("Lowest standard fee first; listings that give no standard fee come last.")
     if criteria.sort == "confirmed":
-        return "Most recently confirmed availability first; listings never confirmed come last."
-    groups = (f"clinicians accepting new patients (confirmed in the last {stale_days} days) come first, then those "
-              "whose availability is not confirmed, then those not accepting new patients")
+        return _("Most recently confirmed availability first; listings never confirmed come last.")
     if criteria.place is not None:
-        return f"Best match: nearest mile first. Within each mile, {groups}; nearer before farther within each group."
-    return f"Best match: {groups}; by name within each group."
+        return _("Best match: nearest mile first. Within each mile, clinicians accepting new patients (confirmed in "
+                 "the last %(days)s days) come first, then those whose availability is not confirmed, then those not "
+                 "accepting new patients; nearer before farther within each group.", days=stale_days)
+    return _("Best match: clinicians accepting new patients (confirmed in the last %(days)s days) come first, then "
+             "those whose availability is not confirmed, then those not accepting new patients; by name within each "
+             "group.", days=stale_days)

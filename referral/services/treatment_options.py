@@ -3,77 +3,81 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from ..models import Modality, ProviderType
 from .guides import psychodynamic_guide
 from .reference import all_items, get_by_slug
 
 MEDICATION_FAMILY = "pharmacological"
 PRESCRIBER_TYPES = ("psychiatrist", "psychiatric-nurse-practitioner")
-COMBINED_SECTION = "What to expect"
+COMBINED_SECTION = "what-to-expect"
+# How the guide's sentence on medication can be told from the others, in each language the guide is written in.
+MEDICATION_WORDS = ("medication", "medicament")
 
 # Our own plain-words label and sentence for each family in seed_data/reference/modalities.csv.
-FAMILY_TEXT: dict[str, tuple[str, str]] = {
+FAMILY_TEXT: dict[str, tuple] = {
     "cognitive-behavioral": (
-        "Cognitive and behavioral therapies",
-        "Structured, practical therapies that work on the links between thoughts, feelings and actions, "
-        "often with exercises to try between sessions."),
+        _l("Cognitive and behavioral therapies"),
+        _l("Structured, practical therapies that work on the links between thoughts, feelings and actions, "
+           "often with exercises to try between sessions.")),
     "cognitive-behavioral (third wave)": (
-        "Acceptance-based therapies",
-        "Newer cognitive-behavioral therapies that help you make room for painful thoughts and feelings "
-        "while you act on what matters to you."),
+        _l("Acceptance-based therapies"),
+        _l("Newer cognitive-behavioral therapies that help you make room for painful thoughts and feelings "
+           "while you act on what matters to you.")),
     "trauma-focused": (
-        "Trauma-focused therapies",
-        "Therapies made for the after-effects of frightening or painful events, helping you work through "
-        "memories at a pace that feels safe."),
+        _l("Trauma-focused therapies"),
+        _l("Therapies made for the after-effects of frightening or painful events, helping you work through "
+           "memories at a pace that feels safe.")),
     "mindfulness-based": (
-        "Mindfulness-based therapies",
-        "Therapies that practise calm, present-moment attention, often in a group, to step out of old "
-        "patterns of worry or low mood."),
+        _l("Mindfulness-based therapies"),
+        _l("Therapies that practise calm, present-moment attention, often in a group, to step out of old "
+           "patterns of worry or low mood.")),
     "integrative": (
-        "Integrative therapies",
-        "Approaches that draw on several traditions to work with deep-rooted patterns, inner conflict and "
-        "harsh self-criticism."),
+        _l("Integrative therapies"),
+        _l("Approaches that draw on several traditions to work with deep-rooted patterns, inner conflict and "
+           "harsh self-criticism.")),
     "psychodynamic": (
-        "Psychodynamic and psychoanalytic therapies",
-        "Talking therapies that explore how early experiences and feelings outside awareness shape present "
-        "moods and relationships, within a relationship of trust with the therapist."),
+        _l("Psychodynamic and psychoanalytic therapies"),
+        _l("Talking therapies that explore how early experiences and feelings outside awareness shape present "
+           "moods and relationships, within a relationship of trust with the therapist.")),
     "interpersonal": (
-        "Interpersonal therapy",
-        "A time-limited therapy about relationships, roles and life changes, and how they affect mood."),
+        _l("Interpersonal therapy"),
+        _l("A time-limited therapy about relationships, roles and life changes, and how they affect mood.")),
     "systemic": (
-        "Couples and family therapies",
-        "Therapies that work on the relationships in a couple or a family, often with everyone in the room."),
+        _l("Couples and family therapies"),
+        _l("Therapies that work on the relationships in a couple or a family, often with everyone in the room.")),
     "humanistic/experiential": (
-        "Humanistic and experiential therapies",
-        "Therapies centred on feelings, personal growth and meaning, with a therapist who listens closely "
-        "and without judgement."),
+        _l("Humanistic and experiential therapies"),
+        _l("Therapies centred on feelings, personal growth and meaning, with a therapist who listens closely "
+           "and without judgement.")),
     "postmodern": (
-        "Narrative and solution-focused therapies",
-        "Brief, strengths-based approaches that look at the stories you tell about your life and at the "
-        "changes you want."),
+        _l("Narrative and solution-focused therapies"),
+        _l("Brief, strengths-based approaches that look at the stories you tell about your life and at the "
+           "changes you want.")),
     "motivational": (
-        "Motivational approaches",
-        "Conversations that help you find your own reasons and readiness to change, often about drinking, "
-        "drugs or health habits."),
+        _l("Motivational approaches"),
+        _l("Conversations that help you find your own reasons and readiness to change, often about drinking, "
+           "drugs or health habits.")),
     "body-oriented": (
-        "Body-oriented therapies",
-        "Therapies that work with bodily sensations and the stress response as well as with words."),
+        _l("Body-oriented therapies"),
+        _l("Therapies that work with bodily sensations and the stress response as well as with words.")),
     "child": (
-        "Therapies for children",
-        "Approaches made for children, who often show through play what they cannot yet put into words."),
+        _l("Therapies for children"),
+        _l("Approaches made for children, who often show through play what they cannot yet put into words.")),
     "child/family": (
-        "Parent and child therapies",
-        "A parent and child are coached together towards a calmer, warmer relationship."),
+        _l("Parent and child therapies"),
+        _l("A parent and child are coached together towards a calmer, warmer relationship.")),
     "format": (
-        "Group therapy",
-        "Therapy in a small group led by a clinician, where people learn from each other as well as from "
-        "the therapist."),
+        _l("Group therapy"),
+        _l("Therapy in a small group led by a clinician, where people learn from each other as well as from "
+           "the therapist.")),
     "expressive": (
-        "Expressive therapies",
-        "Art, music and other creative work as a way into feelings that are hard to say out loud."),
+        _l("Expressive therapies"),
+        _l("Art, music and other creative work as a way into feelings that are hard to say out loud.")),
     "other": (
-        "Other approaches",
-        "Approaches that do not fit one of the families above."),
+        _l("Other approaches"),
+        _l("Approaches that do not fit one of the families above.")),
 }
 
 
@@ -109,7 +113,7 @@ def psychotherapy_families() -> list[TherapyFamily]:
     result = []
     for key, members in families.items():
         label, description = FAMILY_TEXT.get(key, (key.replace("-", " ").capitalize(), ""))
-        result.append(TherapyFamily(key, label, description, tuple(members)))
+        result.append(TherapyFamily(key, str(label), str(description), tuple(members)))
     return result
 
 
@@ -124,12 +128,12 @@ def prescriber_types() -> list[ProviderType]:
 
 
 def combined_treatment_statement() -> GuideStatement | None:
-    """The psychodynamic guide's sentence on therapy together with medication, and its references."""
+    """The psychodynamic guide's sentence on therapy together with medication, and its references (page's language)."""
     guide = psychodynamic_guide()
     section = guide.section(COMBINED_SECTION)
     if section is None:
         return None
-    text = next((p for p in section.paragraphs if "medication" in p.lower()), None)
+    text = next((p for p in section.paragraphs if any(word in p.lower() for word in MEDICATION_WORDS)), None)
     return GuideStatement(text, tuple(guide.references)) if text else None
 
 

@@ -27,6 +27,8 @@ from .responsiveness import contacts_statement
 ANSWER_HOURS = 72
 WEEKS = 12
 WINDOW_DAYS = 180  # messages looked at: the last half year
+# The group of a listing whose type is missing (kept in English in the figures and the CSV; pages translate it).
+UNKNOWN_TYPE = "Unknown"
 
 
 @dataclass
@@ -82,7 +84,7 @@ def directory_truth(stale_days: int, now: datetime | None = None) -> Truth:
     ).all()
     public = {row.id for row in listings}
     types = reference_list(ProviderType).by_id
-    type_of = {row.id: (types[row.provider_type_id].name if row.provider_type_id in types else "Unknown")
+    type_of = {row.id: (types[row.provider_type_id].name if row.provider_type_id in types else UNKNOWN_TYPE)
                for row in listings}
     states_of: dict[int, set[str]] = defaultdict(set)
     for provider_id, state in db.session.execute(select(Office.provider_id, Office.state).where(

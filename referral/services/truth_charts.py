@@ -5,15 +5,19 @@ the page shows the same figures in tables beside them.
 """
 from datetime import datetime
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from .truth import Tally
 
 # (attribute of Tally, label, colour, dash pattern): the three shares, in the order they are drawn.
 SERIES = (
-    ("confirmed_share", "Confirmed within the window", "#1f6f64", ""),
-    ("answered_share", "Messages answered within 3 days", "#7a4b0d", "6 4"),
-    ("reported_share", "Listings reported, unresolved", "#9b1c31", "2 3"),
+    ("confirmed_share", _l("Confirmed within the window"), "#1f6f64", ""),
+    ("answered_share", _l("Messages answered within 3 days"), "#7a4b0d", "6 4"),
+    ("reported_share", _l("Listings reported, unresolved"), "#9b1c31", "2 3"),
 )
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
@@ -32,7 +36,7 @@ def _legend(x: int, y: int) -> list[str]:
     for index, (_key, label, colour, dash) in enumerate(SERIES):
         top = y + index * 18
         parts.append(f'<line x1="{x}" y1="{top}" x2="{x + 24}" y2="{top}" stroke="{colour}" stroke-width="3" '
-                     f'stroke-dasharray="{dash}"/><text x="{x + 30}" y="{top + 4}" {FONT} fill="#222">{escape(label)}</text>')
+                     f'stroke-dasharray="{dash}"/><text x="{x + 30}" y="{top + 4}" {FONT} fill="#222">{escape(str(label))}</text>')
     return parts
 
 
@@ -50,7 +54,7 @@ def weekly_chart(weeks: list[tuple[datetime, Tally]], chart_id: str = "weekly") 
         if (len(weeks) - 1 - index) % 2 == 0:  # every other week, counting back from the last
             x = left + plot_w * index / count
             body.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" {FONT} fill="#444">'
-                        f'{end:%b} {end.day}</text>')
+                        f'{escape(_month_day(end, "MMMd"))}</text>')
     for key, _label, colour, dash in SERIES:
         segment: list[tuple[float, float]] = []  # a week without a figure breaks the line
         for index, (_end, tally) in enumerate(weeks):
@@ -64,9 +68,15 @@ def weekly_chart(weeks: list[tuple[datetime, Tally]], chart_id: str = "weekly") 
         if segment:
             body.append(_polyline(segment, colour, dash))
     body += _legend(left, top + plot_h + 36)
-    return _svg(width, height, "The three shares, week by week",
-                f"Each week's share, from {weeks[0][0]:%B} {weeks[0][0].day} to {weeks[-1][0]:%B} {weeks[-1][0].day}; "
-                "the table below holds the same figures." if weeks else "No weeks.", body, chart_id)
+    return _svg(width, height, _("The three shares, week by week"),
+                _("Each week's share, from %(first)s to %(last)s; the table below holds the same figures.",
+                  first=_month_day(weeks[0][0]), last=_month_day(weeks[-1][0])) if weeks else _("No weeks."),
+                body, chart_id)
+
+
+def _month_day(when: datetime, skeleton: str = "MMMMd") -> str:
+    """A day of the year as the reader writes it: "November 26" (or "Nov 26" with the short skeleton)."""
+    return format_skeleton(skeleton, when, locale=get_locale())
 
 
 def _polyline(points: list[tuple[float, float]], colour: str, dash: str) -> str:
@@ -95,12 +105,13 @@ def group_chart(groups: dict[str, Tally], title: str, chart_id: str) -> Markup:
             value = getattr(tally, key)
             bar_y = y + 6 + bar * 11
             if value is None:
-                body.append(f'<text x="{left + 4}" y="{bar_y + 8}" {FONT} font-size="10" fill="#555">no messages</text>')
+                body.append(f'<text x="{left + 4}" y="{bar_y + 8}" {FONT} font-size="10" fill="#555">'
+                            f'{escape(_("no messages"))}</text>')
                 continue
             pattern = f' stroke="#222" stroke-width="0.8" stroke-dasharray="{dash}"' if dash else ""
             body.append(f'<rect x="{left}" y="{bar_y}" width="{max(plot_w * value / 100, 1):.1f}" height="9" '
                         f'fill="{colour}"{pattern}/><text x="{left + plot_w * value / 100 + 4:.1f}" y="{bar_y + 8}" '
                         f'{FONT} font-size="10" fill="#222">{value:.0f}%</text>')
     body += _legend(left, top + row * len(groups) + 34)
-    return _svg(width, height, title, "Three bars per group: confirmed, answered within 3 days, reported and "
-                "unresolved; the table below holds the same figures.", body, chart_id)
+    return _svg(width, height, title, _("Three bars per group: confirmed, answered within 3 days, reported and "
+                                        "unresolved; the table below holds the same figures."), body, chart_id)

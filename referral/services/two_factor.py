@@ -16,6 +16,8 @@ import secrets
 from datetime import datetime
 
 import pyotp
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,9 +36,9 @@ _RECOVERY_LENGTH = 16
 _GROUP_LENGTH = 4
 _TOTP_CODE = re.compile(r"^\d{6}$")
 
-WRONG_CODE = "That code is not right. Enter the newest 6-digit code from your app, or one of your recovery codes."
-USED_CODE = "That code has been used already. Wait for the next code in your app and enter that one."
-NO_CODE = "Enter the 6-digit code from your app, or a recovery code."
+WRONG_CODE = _l("That code is not right. Enter the newest 6-digit code from your app, or one of your recovery codes.")
+USED_CODE = _l("That code has been used already. Wait for the next code in your app and enter that one.")
+NO_CODE = _l("Enter the 6-digit code from your app, or a recovery code.")
 
 
 def _now(now: datetime | None) -> datetime:
@@ -66,7 +68,7 @@ def grouped(secret: str) -> str:
 def start_setup(user: User) -> str:
     """The secret the user adds to an authenticator app: the one waiting for confirmation, or a new one."""
     if user.has_second_factor:
-        raise Conflict("Two-step sign-in is already on for this account.")
+        raise Conflict(_("Two-step sign-in is already on for this account."))
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
         db.session.flush()
@@ -76,7 +78,7 @@ def start_setup(user: User) -> str:
 def setup_uri(user: User) -> str:
     """The otpauth:// URI an authenticator app reads from the QR code (the email names the account in the app)."""
     if not user.totp_secret or user.has_second_factor:
-        raise Conflict("Start setting up two-step sign-in first.")
+        raise Conflict(_("Start setting up two-step sign-in first."))
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
@@ -86,14 +88,14 @@ def confirm_setup(user: User, code: str | None, now: datetime | None = None) -> 
     Every other session of the account ends; the caller starts this one afresh.
     """
     if user.has_second_factor:
-        raise Conflict("Two-step sign-in is already on for this account.")
+        raise Conflict(_("Two-step sign-in is already on for this account."))
     if not user.totp_secret:
-        raise Conflict("Start setting up two-step sign-in first.")
+        raise Conflict(_("Start setting up two-step sign-in first."))
     now = _now(now)
     step = _matching_step(user.totp_secret, _normalized(code), now)
     if step is None:
-        raise ValidationFailed({"code": "That code is not right. Check that the app shows this account, "
-                                        "and enter its newest 6-digit code."})
+        raise ValidationFailed({"code": _("That code is not right. Check that the app shows this account, "
+                                          "and enter its newest 6-digit code.")})
     user.totp_confirmed_at = now
     user.totp_last_step = step
     user.session_version = (user.session_version or 1) + 1
@@ -161,7 +163,7 @@ def check_code(user: User, code: str | None, now: datetime | None = None, field:
     ValidationFailed, naming `field`, for anything else.
     """
     if not user.has_second_factor:
-        raise Conflict("Two-step sign-in is not on for this account.")
+        raise Conflict(_("Two-step sign-in is not on for this account."))
     typed = _normalized(code)
     if not typed:
         raise ValidationFailed({field: NO_CODE})
@@ -183,9 +185,9 @@ def check_code(user: User, code: str | None, now: datetime | None = None, field:
 def turn_off(user: User, password: str | None, code: str | None, now: datetime | None = None) -> None:
     """Turn two-step sign-in off, with the password and a code; administrators cannot turn theirs off."""
     if user.role == ROLE_ADMIN:
-        raise PermissionDenied("Administrators must keep two-step sign-in on.")
+        raise PermissionDenied(_("Administrators must keep two-step sign-in on."))
     if not user.has_second_factor:
-        raise Conflict("Two-step sign-in is not on for this account.")
+        raise Conflict(_("Two-step sign-in is not on for this account."))
     if not password_matches(user, password):
         raise ValidationFailed({"password": WRONG_PASSWORD})
     check_code(user, code, now)

@@ -6,11 +6,13 @@ form kept as typed (passwords are never sent back).
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import db, limiter
+from ..i18n import current_language
 from ..services import accounts, two_factor
 from ..services.errors import Conflict, ValidationFailed
 from ..services.password_slots import RETRY_AFTER_SECONDS, PasswordChecksBusy
@@ -60,7 +62,7 @@ def home_for(user) -> str:
     """Where a user lands after signing in: the first page of their role that exists, else the account page."""
     for path in _HOME_PATHS.get(user.role, ()):
         if _path_exists(path):
-            return path
+            return request.script_root + path  # under /es the page stays in Spanish
     return url_for("accounts.account")
 
 
@@ -87,7 +89,8 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data, form.password.data, form.role.data, form.display_name.data)
+            accounts.register(form.email.data, form.password.data, form.role.data, form.display_name.data,
+                              language=current_language())
         except ValidationFailed as error:
             form.attach_errors(error.errors, "email")
             status = status_for(error)
@@ -115,7 +118,7 @@ def confirm(token: str):
         except Conflict as error:
             return render_template("accounts/bad_link.html", message=error.message, again=url_for("accounts.account")), 409
         db.session.commit()
-        flash(f"Thank you: {user.email} is confirmed.", "success")
+        flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
         if current_user.is_authenticated:
             return redirect(url_for("accounts.account"))
         return redirect(url_for("accounts.login"))
@@ -139,13 +142,14 @@ def login():
             form.attach_errors(error.errors, "password")
             status = status_for(error)
         else:
+            user.language = current_language()  # later emails follow the language the account is used in
             db.session.commit()  # a re-hashed password may have been stored
             if user.has_second_factor:
                 begin_second_step(user, next_path)
                 return redirect(url_for("two_factor.sign_in_code"))
             start_session(user)
             if user.must_set_up_second_factor:
-                flash(SET_UP_FIRST, "info")
+                flash(str(SET_UP_FIRST), "info")
                 return redirect(url_for("two_factor.setup"))
             return redirect(next_path or home_for(user))
     return form_page("accounts/login.html", status, form=form, next_path=next_path)
@@ -156,11 +160,11 @@ def logout():
     """Sign out: the session ends here and its cookie stops working anywhere else."""
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("Your session had expired; please try again.", "error")
+        flash(_("Your session had expired; please try again."), "error")
         return redirect(url_for("main.home"))
     end_session()
     db.session.commit()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
 
 
@@ -204,7 +208,7 @@ def reset_password(token: str):
             db.session.commit()
             logout_user()  # whoever was signed in here; every session of this account is already void
             session.clear()
-            flash("Your password is changed. Please log in with it.", "success")
+            flash(_("Your password is changed. Please log in with it."), "success")
             return redirect(url_for("accounts.login"))
     return form_page("accounts/reset_password.html", status, form=form)
 
@@ -239,7 +243,7 @@ def change_password():
         else:
             db.session.commit()
             start_session(user)
-            flash("Your password is changed. Other devices have been logged out.", "success")
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.account"))
     return _account_page(form, ChangeEmailForm(prefix="em"), status)
 
@@ -258,6 +262,6 @@ def change_email():
             status = status_for(error)
         else:
             db.session.commit()
-            flash("We have sent a link to the new address. Your email changes when you open it.", "success")
+            flash(_("We have sent a link to the new address. Your email changes when you open it."), "success")
             return redirect(url_for("accounts.account"))
     return _account_page(ChangePasswordForm(prefix="pw"), form, status)

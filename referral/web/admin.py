@@ -1,9 +1,14 @@
 """Admin pages: the review queue for new listings, claims and changed identities, visitors' reports, and the
 directory's own truth (its figures, charts and CSV)."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..i18n import translated
 from ..models import REPORT_KINDS, REVIEW_CHANGE, utcnow
 from ..services.errors import Conflict, ValidationFailed
 from ..services.listings import (
@@ -15,11 +20,26 @@ from ..services.listings import (
     reject_review,
 )
 from ..services.reports import report_queue, resolve_reports
-from ..services.truth import directory_truth, truth_csv
+from ..services.truth import UNKNOWN_TYPE, directory_truth, truth_csv
 from ..services.truth_charts import group_chart, weekly_chart
 from .forms.listings import ActionForm, RejectForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# A listing's stored status and source are codes; the admin pages show them as words in the reader's language.
+LISTING_STATUS_LABELS = {"unclaimed": _l("unclaimed"), "pending": _l("pending"), "verified": _l("verified"),
+                         "rejected": _l("rejected")}
+LISTING_SOURCE_LABELS = {"demo": _l("demo"), "nppes": _l("nppes"), "owner": _l("owner")}
+
+
+def _percent(value: float) -> str:
+    """A share with one decimal, written as the reader writes numbers: 12.5 % (12,5 %)."""
+    return f"{format_decimal(value, '0.0')} %"
+
+
+@bp.context_processor
+def _page_helpers():
+    return {"status_labels": LISTING_STATUS_LABELS, "source_labels": LISTING_SOURCE_LABELS, "percent": _percent}
 
 
 def _render_queue(reject_form=None, rejecting_id=None, status=200):
@@ -54,10 +74,10 @@ def approve(review_id: int):
     try:
         review = approve_review(current_user._get_current_object(), review_id)
     except Conflict as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for(".reviews"))
     db.session.commit()
-    flash(f"Approved: {review.provider.name} is verified.")
+    flash(_("Approved: %(name)s is verified.", name=review.provider.name))
     return redirect(url_for(".reviews"))
 
 
@@ -74,10 +94,10 @@ def reject(review_id: int):
         form.reason.errors = list(form.reason.errors or []) + [error.errors.get("reason", error.message)]
         return _render_queue(form, review_id, 400)
     except Conflict as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for(".reviews"))
     db.session.commit()
-    flash(f"Rejected the request for {review.provider.name}; the provider sees your reason.")
+    flash(_("Rejected the request for %(name)s; the provider sees your reason.", name=review.provider.name))
     return redirect(url_for(".reviews"))
 
 
@@ -101,7 +121,8 @@ def resolve(provider_id: int):
         abort(400)
     closed = resolve_reports(current_user._get_current_object(), provider_id)
     db.session.commit()
-    flash(f"Resolved {closed} report{'s' if closed != 1 else ''}." if closed else "Nothing was open for that listing.")
+    flash(ngettext("Resolved %(num)d report.", "Resolved %(num)d reports.", closed) if closed
+          else _("Nothing was open for that listing."))
     return redirect(url_for(".reports"))
 
 
@@ -111,11 +132,13 @@ def truth():
     """The directory's own truth: confirmed, answered within 3 days, reported; by type, by state, week by week."""
     figures = _truth()
     top_states = dict(sorted(figures.by_state.items(), key=lambda item: -item[1].listings)[:TOP_STATES])
+    type_rows = {_type_label(name): tally for name, tally in figures.by_type.items()}
     response = current_app.make_response(render_template(
-        "admin/truth.html", truth=figures, weekly=weekly_chart(figures.weeks),
-        by_type=group_chart(figures.by_type, "The three shares by type of clinician", "by-type"),
-        by_state=group_chart(top_states, f"The three shares in the {len(top_states)} states with most listings",
-                             "by-state")))
+        "admin/truth.html", truth=figures, type_rows=type_rows, weekly=weekly_chart(figures.weeks),
+        by_type=group_chart(type_rows, _("The three shares by type of clinician"), "by-type"),
+        by_state=group_chart(top_states, ngettext("The three shares in the %(num)d state with most listings",
+                                                  "The three shares in the %(num)d states with most listings",
+                                                  len(top_states)), "by-state")))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -132,6 +155,11 @@ def truth_csv_download():
 
 # The states charted (all are in the table and the CSV).
 TOP_STATES = 15
+
+
+def _type_label(name: str) -> str:
+    """A type of clinician as the truth page shows it: in the reader's language."""
+    return _("Unknown") if name == UNKNOWN_TYPE else translated(name)
 
 
 def _truth():

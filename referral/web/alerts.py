@@ -2,8 +2,11 @@
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 
 from ..extensions import csrf, db, limiter
+from ..i18n import current_language
 from ..services.alerts import (
     alert_query,
     alert_to_cancel,
@@ -68,10 +71,10 @@ def search_alert():
         try:
             subscribe(form.email.data or "", watched, geocoder=geocoder(), limits=search_limits(),
                       secret_key=current_app.config["SECRET_KEY"], base_url=current_app.config["PUBLIC_BASE_URL"],
-                      honeypot=form.website.data or "")
+                      honeypot=form.website.data or "", language=current_language())
         except ValidationFailed as error:
             if criteria is None and "search" in error.errors:
-                error.errors["near"] = "Enter a US ZIP code, or a city and state (for example Portland, OR)."
+                error.errors["near"] = _("Enter a US ZIP code, or a city and state (for example Portland, OR).")
                 del error.errors["search"]
             form.attach_errors(error.errors)
         else:
@@ -97,12 +100,12 @@ def search_alert_confirm(token: str):
     if form.is_submitted() and form.validate():
         confirm(secret, token)
         db.session.commit()
-        return _link_page("alerts/link.html", message=(
-            f"Your alert is on. We will email you, at most once a week, when a clinician matching your search starts "
-            f"accepting new patients. It ends on {alert.expires_at:%B} {alert.expires_at.day}, {alert.expires_at.year}."),
+        return _link_page("alerts/link.html", message=_(
+            "Your alert is on. We will email you, at most once a week, when a clinician matching your search starts "
+            "accepting new patients. It ends on %(date)s.", date=format_date(alert.expires_at, "long")),
             search_url=f"{url_for('search.search')}?{alert.query}")
     return _link_page("alerts/confirm.html", 400 if form.is_submitted() else 200, form=form,
-                      action="Start the alert", retry=form.is_submitted(),
+                      action=_("Start the alert"), retry=form.is_submitted(),
                       search_url=f"{url_for('search.search')}?{alert.query}")
 
 
@@ -121,8 +124,8 @@ def search_alert_unsubscribe(token: str):
     if form.is_submitted() and form.validate():
         unsubscribe(secret, token)
         db.session.commit()
-        return _link_page("alerts/link.html", message="Your alert is cancelled, and your email address is erased.")
+        return _link_page("alerts/link.html", message=_("Your alert is cancelled, and your email address is erased."))
     return _link_page("alerts/confirm.html", 400 if form.is_submitted() else 200, form=form,
-                      action="Stop these emails", retry=form.is_submitted(),
+                      action=_("Stop these emails"), retry=form.is_submitted(),
                       search_url=f"{url_for('search.search')}?{alert.query}")
 

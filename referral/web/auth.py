@@ -7,6 +7,7 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import login_manager
@@ -14,7 +15,7 @@ from ..services.accounts import end_sessions, user_from_session_id
 
 # The half-signed-in state: whose password was right, when, and where to go once the code is right.
 SECOND_STEP_KEY = "second_step"
-SET_UP_FIRST = "Administrators need two-step sign-in. Please set it up to continue."
+SET_UP_FIRST = _l("Administrators need two-step sign-in. Please set it up to continue.")
 _CLOCK_SKEW_SECONDS = 60  # between the clocks of servers behind one address
 
 
@@ -22,7 +23,8 @@ def init_login(app) -> None:
     """Bind Flask-Login to the app: the user loader, the login page and its message, the admins' gate."""
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message = _l("Please log in to see that page.")
+    login_manager.localize_callback = str  # the lazy message, in the page's language, as the session can store it
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(_send_admins_to_set_up)
@@ -43,7 +45,7 @@ def _send_admins_to_set_up():
     if not _is_admin_path(request.path) or not current_user.is_authenticated:
         return None
     if current_user.must_set_up_second_factor:
-        flash(SET_UP_FIRST, "info")
+        flash(str(SET_UP_FIRST), "info")
         return redirect(url_for("two_factor.setup"))
     return None
 

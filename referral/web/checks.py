@@ -5,6 +5,7 @@ Answers are scored in the request and rendered; nothing is stored, logged, or pu
 from flask import Blueprint, abort, render_template, request
 
 from ..extensions import csrf
+from ..i18n import current_language
 from ..services.errors import NotFound, ValidationFailed
 from ..services.screeners import all_instruments, get_instrument, score_answers
 from ..services.treatment_options import treatment_options as load_treatment_options
@@ -45,7 +46,8 @@ def check(slug: str):
 def questions(slug: str):
     """The questionnaire, once the visitor chose to start: its form's CSRF token sets the session cookie."""
     instrument = _instrument(slug)
-    return render_template("checks/check.html", instrument=instrument, form=check_form_class(instrument)())
+    return render_template("checks/check.html", instrument=instrument,
+                           form=check_form_class(instrument, current_language())())
 
 
 # Exempt from the global CSRF check so that an expired token re-shows the form with the answers kept;
@@ -55,7 +57,7 @@ def questions(slug: str):
 def score(slug: str):
     """Score the answers on the server and show the result, keeping nothing."""
     instrument = _instrument(slug)
-    form = check_form_class(instrument)()
+    form = check_form_class(instrument, current_language())()
     if not form.validate():  # the answer fields carry no validators: only the CSRF token can fail here
         form.mark_csrf_expired()
     else:

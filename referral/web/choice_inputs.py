@@ -26,7 +26,8 @@ def _checkbox_items(field_id: str, name: str, choices: tuple[tuple[str, str], ..
 def checkbox_items(field) -> Markup:
     """A checkbox list field's items (<li>), ticked where the field's data says."""
     chosen = set(field.data or ())
-    items = _checkbox_items(field.id, field.name, tuple((c.value, c.label) for c in field.choices))
+    # Labels as the text shown (a lazy one read in the page's language), so each language has its own entries.
+    items = _checkbox_items(field.id, field.name, tuple((c.value, str(c.label)) for c in field.choices))
     return Markup("").join(ticked if value in chosen else unticked for value, unticked, ticked in items)
 
 
@@ -41,7 +42,7 @@ def _switch_item(field_id: str, name: str, label: str) -> tuple[Markup, Markup]:
 def switch_items(form, attributes) -> Markup:
     """The yes/no checkbox fields of these attributes as list items (<li>), ticked where the field's data is true."""
     fields = (form[attribute.search_parameter] for attribute in attributes)
-    return Markup("").join(_switch_item(f.id, f.name, f.label.text)[1 if f.data else 0] for f in fields)
+    return Markup("").join(_switch_item(f.id, f.name, str(f.label.text))[1 if f.data else 0] for f in fields)
 
 
 @lru_cache(maxsize=256)
@@ -54,6 +55,6 @@ def _select_options(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Ma
 def select_input(field) -> Markup:
     """A select field's <select> with the option its data names selected."""
     chosen = field.data
-    options = _select_options(tuple((c.value, c.label) for c in field.choices))
+    options = _select_options(tuple((c.value, str(c.label)) for c in field.choices))
     body = Markup("").join(selected if value == chosen else plain for value, plain, selected in options)
     return Markup(f'<select id="{escape(field.id)}" name="{escape(field.name)}">') + body + Markup("</select>")

@@ -3,23 +3,27 @@ services' NotFound and PermissionDenied as 404 and 403."""
 import logging
 
 from flask import make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..api.errors import error_response
+from ..i18n import translated
 from ..services.errors import NotFound, PermissionDenied
 from .input_boundary import InputRefused
 
 log = logging.getLogger(__name__)
+# Lazy: a page reads them in its language, the JSON error shape in English (api/errors.error_response).
 MESSAGES = {
-    400: "That request could not be understood.",
-    403: "You do not have access to this page.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    409: "Someone else changed this meanwhile.",
-    413: "That upload is too large.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Please try again.",
+    400: _l("That request could not be understood."),
+    403: _l("You do not have access to this page."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    409: _l("Someone else changed this meanwhile."),
+    413: _l("That upload is too large."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Please try again."),
 }
+UNKNOWN_ERROR = _l("Something went wrong.")
 
 
 def _wants_json() -> bool:
@@ -38,16 +42,17 @@ def _interface_error_handler():
 
 
 def _render(status: int, description: str | None = None):
-    message = MESSAGES.get(status, "Something went wrong.")
+    message = MESSAGES.get(status, UNKNOWN_ERROR)
     if _wants_json():
-        return error_response(status, description or message)
-    return render_template("errors/error.html", status=status, message=message), status
+        return error_response(status, description or message)  # written in English, lazy messages included
+    return render_template("errors/error.html", status=status, message=str(message)), status
 
 
 def _refused_input(error: InputRefused):
     if _wants_json():
         return error_response(400, error.description, error.parameter)
-    return render_template("errors/error.html", status=400, message=error.page_title, detail=error.page_detail), 400
+    return render_template("errors/error.html", status=400, message=translated(error.page_title),
+                           detail=translated(error.page_detail)), 400
 
 
 def register(app) -> None:

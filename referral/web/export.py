@@ -1,5 +1,6 @@
 """GET /admin/export.csv: the whole directory as CSV, for admins (bom=true adds a byte-order mark for Excel)."""
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -20,7 +21,7 @@ def directory_export():
     try:
         bom = wants_bom(request.args)
     except ValidationFailed as error:
-        return render_template("errors/error.html", status=400, message="That export could not be made.",
+        return render_template("errors/error.html", status=400, message=_("That export could not be made."),
                                detail=error.message), 400
     try:
         lines = directory_csv(

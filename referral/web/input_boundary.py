@@ -39,12 +39,18 @@ _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd]")
 _JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
+def N_(message: str) -> str:
+    """Marks page text for extraction where it is defined; web/errors.py translates it where it is shown."""
+    return message
+
+
 class InputRefused(BadRequest):
     """A request holding input the app refuses to read: 400, naming the parameter."""
 
-    page_title = "We could not read part of what was sent."
-    page_detail = ("It held characters that cannot be stored, such as invisible control characters. "
-                   "Please go back, remove them from what you typed or pasted, and try again.")
+    # The page's words; the description (the API's error text) stays English.
+    page_title = N_("We could not read part of what was sent.")
+    page_detail = N_("It held characters that cannot be stored, such as invisible control characters. "
+                     "Please go back, remove them from what you typed or pasted, and try again.")
 
     def __init__(self, parameter: str, problem: str):
         self.parameter = shown_name(parameter)

@@ -1,9 +1,11 @@
 """Provider self-service pages: dashboard, new listing, claim, editor, history, availability, inquiries."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..extensions import csrf, db, limiter
+from ..i18n import current_language
 from ..models import LISTING_PENDING, LISTING_VERIFIED, ProviderType
 from ..services import availability as availability_service
 from ..services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -30,7 +32,7 @@ from ..services.attributes import EDITABLE
 from ..services.reference import all_items, items_by_attribute
 from .context import geocoder
 from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm, editor_data
-from .providers import kept_search
+from .providers import kept_search, links_by_language
 
 bp = Blueprint("listings", __name__)
 PRIVATE_ENDPOINTS = frozenset({"listings.contact", "listings.confirm_availability_link"})
@@ -75,8 +77,8 @@ def dashboard():
 def new_listing():
     """Create a listing; it waits for review while the owner fills it in."""
     form = NewListingForm()
-    form.provider_type.choices = [SelectChoice("", "Choose…")] + [SelectChoice(t.slug, t.name)
-                                                                for t in all_items(ProviderType)]
+    form.provider_type.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(t.slug, t.label)
+                                                                   for t in all_items(ProviderType)]
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -89,7 +91,7 @@ def new_listing():
                 form.attach_errors(error.errors)
             else:
                 db.session.commit()
-                flash("Your listing was created and is waiting for review. Meanwhile, fill in the rest of it.")
+                flash(_("Your listing was created and is waiting for review. Meanwhile, fill in the rest of it."))
                 return redirect(url_for(".edit", provider_id=provider.id))
         status = 400
     return render_template("listings/new.html", form=form), status
@@ -112,8 +114,8 @@ def claim():
                 form.npi.errors = list(form.npi.errors or []) + [error.errors.get("npi", error.message)]
             else:
                 db.session.commit()
-                flash(f"Your claim on the listing of {review.provider.name} is waiting for review. "
-                      "Until it is approved the listing stays as it is.")
+                flash(_("Your claim on the listing of %(name)s is waiting for review. "
+                        "Until it is approved the listing stays as it is.", name=review.provider.name))
                 return redirect(url_for(".dashboard"))
         status = 400
     return render_template("listings/claim.html", form=form), status
@@ -131,7 +133,7 @@ def resubmit(provider_id: int):
         flash(error.message, "error")
         return redirect(url_for(".dashboard"))
     db.session.commit()
-    flash("Your listing is waiting for review again.")
+    flash(_("Your listing is waiting for review again."))
     return redirect(url_for(".dashboard"))
 
 
@@ -179,11 +181,11 @@ def edit(provider_id: int):
             else:
                 db.session.commit()
                 if status_before == LISTING_VERIFIED and saved.listing_status == LISTING_PENDING:
-                    flash("Your listing is saved. Your name, credentials or type of clinician changed, so it is "
-                          "waiting for review and is not shown in search until then. An administrator will check "
-                          "the change; we will email you when they have.")
+                    flash(_("Your listing is saved. Your name, credentials or type of clinician changed, so it is "
+                            "waiting for review and is not shown in search until then. An administrator will check "
+                            "the change; we will email you when they have."))
                 else:
-                    flash("Your listing is saved.")
+                    flash(_("Your listing is saved."))
                 return redirect(url_for(".edit", provider_id=provider_id))
     form.add_spare_rows()
     return render_template("listings/edit.html", form=form, provider=provider, differences=differences,
@@ -218,7 +220,7 @@ def confirm_availability(provider_id: int):
         abort(400)
     provider = availability_service.confirm_availability(_user(), provider_id)
     db.session.commit()
-    flash(f"Availability confirmed for {provider.name}. Thank you.")
+    flash(_("Availability confirmed for %(name)s. Thank you.", name=provider.name))
     if request.form.get("next") == "edit":
         return redirect(url_for(".edit", provider_id=provider_id))
     return redirect(url_for(".dashboard"))
@@ -278,13 +280,14 @@ def contact(provider_id: int):
         return render_template("listings/contact.html", provider=provider, form=form, token_expired=False)
     if form.validate():
         try:
-            inquiry = submit_inquiry(provider_id, form.to_data(), url_for(".dashboard", _external=True))
+            inquiry = submit_inquiry(provider_id, {**form.to_data(), "language": current_language()},
+                                     links_by_language("listings.dashboard"))
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:
             offer = offer_token_for(current_app.config["SECRET_KEY"], inquiry) if inquiry is not None else None
             db.session.commit()
-            flash("Your message was sent. The provider will contact you the way you asked.")
+            flash(_("Your message was sent. The provider will contact you the way you asked."))
             if offer is not None:
                 return redirect(url_for("providers.follow_up_offer", token=offer, **kept_search()))
             return redirect(url_for("providers.profile", provider_id=provider_id, **kept_search()))
@@ -300,5 +303,5 @@ def inquiry_answered(inquiry_id: int):
         abort(400)
     mark_answered(_user(), inquiry_id)
     db.session.commit()
-    flash("Marked as answered.")
+    flash(_("Marked as answered."))
     return redirect(url_for(".dashboard"))

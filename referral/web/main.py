@@ -1,6 +1,7 @@
 """The home page and small static pages."""
 from flask import Blueprint, current_app, render_template, send_from_directory
 
+from ..i18n import home_redirect
 from ..services.attributes import SEARCHABLE
 from ..services.reference import items_by_attribute
 from .forms import SearchForm
@@ -10,7 +11,10 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    """The search and the guide, side by side."""
+    """The search and the guide, side by side (a browser that prefers Spanish is sent to /es/)."""
+    redirect_to_language = home_redirect()
+    if redirect_to_language:
+        return redirect_to_language
     form = SearchForm()
     form.set_choices(items_by_attribute(SEARCHABLE))
     return render_template("main/home.html", form=form)

@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import LOCALES, PREFIXED_LANGUAGES, url_language
 from ..services.errors import NotFound, ValidationFailed
 from ..services.geocoding import distance_miles
 from ..services.map_view import offices_map
@@ -46,6 +47,16 @@ def back_to_search_url() -> str:
     if query:
         return f"{url_for('search.search')}?{query}"
     return url_for("search.search", **{key: request.args[key] for key in ("near", "lat", "lng") if request.args.get(key)})
+
+
+def links_by_language(endpoint: str, **values) -> dict[str, str]:
+    """An absolute link to a page in each language, keyed by code: an email picks its recipient's."""
+    here = url_language()
+    script_root = request.script_root
+    site_root = script_root[:len(script_root) - len(here) - 1] if here else script_root
+    path = url_for(endpoint, **values)[len(script_root):]
+    host = request.host_url.rstrip("/")
+    return {code: f"{host}{site_root}{'/' + code if code in PREFIXED_LANGUAGES else ''}{path}" for code in LOCALES}
 
 
 def _search_place():

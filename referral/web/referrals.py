@@ -6,11 +6,15 @@ Every page here answers Cache-Control: no-store. URLs carry opaque ids only, nev
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import re
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from ..database import takes_write_transaction
 from ..extensions import db, login_manager
+from ..i18n import translated
 from ..models import AgeGroup, Concern, Frequency, InsurancePlan, Modality
 from ..services import referrals as service
 from ..services import referrers
@@ -116,12 +120,13 @@ def shortlist_add():
         abort(400)
     ids = [i for i in session.get(SHORTLIST_KEY, []) if i != provider_id]
     if not service.shortlist_providers([provider_id]):
-        flash("That provider cannot receive referrals yet.", "error")
+        flash(_("That provider cannot receive referrals yet."), "error")
     elif len(ids) >= service.MAX_RECIPIENTS:
-        flash(f"Your shortlist is full: a referral goes to at most {service.MAX_RECIPIENTS} providers.", "error")
+        flash(_("Your shortlist is full: a referral goes to at most %(max)d providers.", max=service.MAX_RECIPIENTS),
+              "error")
     else:
         session[SHORTLIST_KEY] = ids + [provider_id]
-        flash("Added to your referral shortlist.", "info")
+        flash(_("Added to your referral shortlist."), "info")
     return redirect(_at_card(back, provider_id))
 
 
@@ -136,7 +141,7 @@ def shortlist_remove():
     except ValueError:
         abort(400)
     session[SHORTLIST_KEY] = [i for i in session.get(SHORTLIST_KEY, []) if i != provider_id]
-    flash("Removed from your referral shortlist.", "info")
+    flash(_("Removed from your referral shortlist."), "info")
     return redirect(_at_card(_safe_next(request.form.get("next"), url_for("referrals.new")), provider_id))
 
 
@@ -178,13 +183,15 @@ def new():
         except ValidationFailed as error:
             form.attach_errors(error.errors)
             providers_error = error.errors.get("providers")
+            providers_error = str(providers_error) if providers_error else None
             return render_template("referrals/new.html", form=form, shortlist=shortlist, urgent=False,
                                    providers_error=providers_error, prefill_from=prefill_from), 422
         else:
             db.session.commit()
             session.pop(SHORTLIST_KEY, None)
             session.pop(PREFILL_KEY, None)
-            flash(f"Referral sent to {len(referral.copies)} provider{'s' if len(referral.copies) != 1 else ''}.", "info")
+            flash(ngettext("Referral sent to %(num)d provider.", "Referral sent to %(num)d providers.",
+                           len(referral.copies)), "info")
             return redirect(url_for("referrals.referral", public_id=referral.public_id))
     return render_template("referrals/new.html", form=form, shortlist=shortlist, urgent=urgent,
                            providers_error=None, prefill_from=prefill_from)
@@ -196,11 +203,12 @@ def refer_elsewhere(public_id: str):
     try:
         service.prefill_refer_elsewhere(_user(), public_id)
     except Conflict as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for("referrals.dashboard"))
     session[PREFILL_KEY] = public_id
     session.pop(SHORTLIST_KEY, None)
-    flash("The form is filled in from your earlier referral. Add other providers to your shortlist from search.", "info")
+    flash(_("The form is filled in from your earlier referral. Add other providers to your shortlist from search."),
+          "info")
     return redirect(url_for("referrals.new"))
 
 
@@ -244,10 +252,10 @@ def cancel(public_id: str):
         service.cancel(_user(), public_id)
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash("Referral cancelled. The recipients see it as cancelled.", "info")
+        flash(_("Referral cancelled. The recipients see it as cancelled."), "info")
     return redirect(url_for("referrals.referral", public_id=public_id))
 
 
@@ -308,7 +316,7 @@ def act(public_id: str, action: str):
         _http_error(error)
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for("referrals.copy", public_id=public_id))
     except ValidationFailed as error:
         db.session.rollback()
@@ -316,12 +324,12 @@ def act(public_id: str, action: str):
         for name, message in error.errors.items():
             target = getattr(form, name, None)
             if target is not None and hasattr(target, "errors"):
-                target.errors = list(target.errors or []) + [message]
+                target.errors = list(target.errors or []) + [str(message)]
             else:
-                flash(message, "error")
+                flash(str(message), "error")
         return _copy_page(view, forms={action: form}, status=422)
     db.session.commit()
-    flash(f"Done: {STATE_LABELS[TRANSITIONS[action].target].lower()}.", "info")
+    flash(_("Done: %(state)s.", state=str(STATE_LABELS[TRANSITIONS[action].target]).lower()), "info")
     return redirect(url_for("referrals.copy", public_id=public_id))
 
 
@@ -338,15 +346,15 @@ def message(public_id: str):
         _http_error(error)
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     except ValidationFailed as error:
         db.session.rollback()
-        form.body.errors = list(form.body.errors or []) + list(error.errors.values())
+        form.body.errors = list(form.body.errors or []) + [str(m) for m in error.errors.values()]
         view = service.get_copy(_user(), public_id, mark_viewed=False)
         return _copy_page(view, message_form=form, status=422)
     else:
         db.session.commit()
-        flash("Message sent.", "info")
+        flash(_("Message sent."), "info")
     return redirect(url_for("referrals.copy", public_id=public_id) + "#thread")
 
 
@@ -394,21 +402,21 @@ def profile():
                                      form.organization.data)
         except PermissionDenied as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash(str(error.message), "error")
             return render_template("referrals/profile.html", form=form, profile=existing), 403
         except Conflict as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash(str(error.message), "error")
         except ValidationFailed as error:
             db.session.rollback()
             for name, message in error.errors.items():
                 field = getattr(form, name, None)
                 if field is not None:
-                    field.errors = list(field.errors or []) + [message]
+                    field.errors = list(field.errors or []) + [str(message)]
             return render_template("referrals/profile.html", form=form, profile=existing), 422
         else:
             db.session.commit()
-            flash("Thank you. An administrator will check your NPI and approve your profile.", "info")
+            flash(_("Thank you. An administrator will check your NPI and approve your profile."), "info")
             return redirect(url_for("referrals.profile"))
     return render_template("referrals/profile.html", form=form, profile=existing)
 
@@ -434,23 +442,55 @@ def admin_decide(profile_id: int):
         decided = referrers.decide_profile(_user(), profile_id, form.decision.data == "approve", form.reason.data)
     except ValidationFailed as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for("referrals.admin_referrers"))
     db.session.commit()
-    flash(f"{decided.clinician_name}: {decided.status}.", "info")
+    if decided.status == "approved":
+        flash(_("%(name)s: approved.", name=decided.clinician_name), "info")
+    else:
+        flash(_("%(name)s: rejected.", name=decided.clinician_name), "info")
     return redirect(url_for("referrals.admin_referrers"))
 
 
 @bp.app_template_filter("referral_state")
 def referral_state_label(state: str) -> str:
     """A copy state as people read it."""
-    return STATE_LABELS.get(state, state)
+    return str(STATE_LABELS.get(state, state))
 
 
 @bp.app_template_filter("referral_event")
 def referral_event_label(action: str) -> str:
     """A timeline step as people read it."""
-    return EVENT_LABELS.get(action, action)
+    return str(EVENT_LABELS.get(action, action))
+
+
+# Who took a timeline step, as "(by the referrer)" says it.
+_ACTOR_PHRASES = {
+    "referrer": _l("by the referrer"),
+    "recipient": _l("by the recipient"),
+    "admin": _l("by the admin"),
+    "system": _l("automatically"),
+}
+# Details the service stores in English; decline reasons are found through DECLINE_REASONS' messages.
+_EXPIRED_DETAIL = re.compile(re.escape(service.EXPIRED_DETAIL).replace(re.escape("{days}"), r"(\d+)") + "$")
+_DETAILS = {service.PLACED_ELSEWHERE_DETAIL: _l("Another recipient accepted this referral")}
+
+
+@bp.app_template_filter("referral_actor")
+def referral_actor_label(role: str) -> str:
+    """Who took a timeline step: "by the referrer", "automatically"."""
+    return str(_ACTOR_PHRASES.get(role, role))
+
+
+@bp.app_template_filter("referral_event_detail")
+def referral_event_detail(detail: str) -> str:
+    """A timeline step's detail, stored in English (a decline reason, why it closed), in the reader's language."""
+    expired = _EXPIRED_DETAIL.match(detail or "")
+    if expired:
+        return ngettext("No answer within %(num)d day", "No answer within %(num)d days", int(expired.group(1)))
+    if detail in _DETAILS:
+        return str(_DETAILS[detail])
+    return translated(detail)
 
 
 @bp.app_template_filter("age_since")
@@ -459,16 +499,14 @@ def age_since(moment) -> str:
     from ..models import utcnow
 
     seconds = (utcnow() - moment).total_seconds()
-    if seconds >= 2 * 86400:
-        return f"{int(seconds // 86400)} days ago"
     if seconds >= 86400:
-        return "1 day ago"
+        return ngettext("%(num)d day ago", "%(num)d days ago", int(seconds // 86400))
     if seconds >= 3600:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 60)} min ago" if seconds >= 60 else "just now"
+        return _("%(num)d h ago", num=int(seconds // 3600))
+    return _("%(num)d min ago", num=int(seconds // 60)) if seconds >= 60 else _("just now")
 
 
 @bp.app_template_filter("decline_reason")
 def decline_reason_label(code: str) -> str:
     """A decline reason as people read it."""
-    return DECLINE_REASONS.get(code, code)
+    return str(DECLINE_REASONS.get(code, code))

@@ -2,6 +2,7 @@
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..extensions import csrf, db, limiter
@@ -12,7 +13,7 @@ from ..services.providers import get_public_provider
 from ..services.reports import open_report_counts, reporter_key, submit_report
 from ..services.responsiveness import ResponsivenessRules, listing_responsiveness
 from .forms.reports import ReportForm
-from .providers import bp, kept_search
+from .providers import bp, kept_search, links_by_language
 
 
 def private(response_and_status):
@@ -40,12 +41,12 @@ def report(provider_id: int):
         try:
             submit_report(provider_id, form.to_data(),
                           reporter=reporter_key(current_app.config["SECRET_KEY"], get_remote_address()),
-                          dashboard_url=url_for("listings.dashboard", _external=True))
+                          dashboard_url=links_by_language("listings.dashboard"))
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:
             db.session.commit()
-            flash("Thank you. We will check this listing, and its owner has been told.")
+            flash(_("Thank you. We will check this listing, and its owner has been told."))
             return redirect(url_for(".profile", provider_id=provider_id, **kept_search()))
     return private((render_template("providers/report.html", provider=provider, form=form,
                                     token_expired="csrf_token" in form.errors), 400))

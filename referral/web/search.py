@@ -1,5 +1,6 @@
 """The search page: a GET form and its results."""
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from ..services.errors import ValidationFailed
 from ..services.map_view import results_map
@@ -31,7 +32,8 @@ def search():
         else:
             results = search_providers(criteria, rules=availability_rules())
             if results.past_the_end:
-                form.attach_errors({"page": f"There is no page {criteria.page}: the results end at page {results.pages}."})
+                form.attach_errors({"page": _("There is no page %(page)s: the results end at page %(last)s.",
+                                              page=criteria.page, last=results.pages)})
             else:
                 nearby = also_nearby(criteria, rules=availability_rules())
     status = 400 if form.has_errors else 200

@@ -1,8 +1,10 @@
 """Jinja filters and globals: URLs that change one search parameter, dates, fees."""
 from datetime import date, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 from flask import current_app, request, url_for
+from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
@@ -38,20 +40,23 @@ def page_url(page: int) -> str:
 
 
 def long_date(value: date | datetime | None) -> str:
-    """A date as people read it: November 26, 2026."""
+    """A date as people read it: November 26, 2026 (26 de noviembre de 2026)."""
     if value is None:
         return ""
-    return f"{value:%B} {value.day}, {value.year}"
+    # The stored day as it is: not moved into another time zone.
+    return format_date(value, "long", rebase=False)
 
 
 def fee_range(provider) -> str:
     """The fee range per session, or an empty string when unknown."""
+    from ..services.search_summary import dollars
+
     low, high = provider.fee_min, provider.fee_max
     if low is None and high is None:
         return ""
     if low is not None and high is not None and low != high:
-        return f"${low}–${high}"
-    return f"${low if low is not None else high}"
+        return f"{dollars(low)}–{dollars(high)}"
+    return dollars(low if low is not None else high)
 
 
 def paragraphs(text: str) -> Markup:
@@ -64,7 +69,9 @@ def miles(value: float | None) -> str:
     """A distance for display."""
     if value is None:
         return ""
-    return f"{value:.1f} mi" if value < 10 else f"{value:.0f} mi"
+    # The float's exact value, so that it rounds as Python's own formatting did (3.15 is just under, so 3.1).
+    exact = Decimal(value)
+    return f"{format_decimal(exact, '0.0' if value < 10 else '0')} mi"
 
 
 def availability(provider):
@@ -95,7 +102,7 @@ def listing_attributes(section: str, *, editable: bool = False) -> list:
 def register(app) -> None:
     """Install the helpers on the app's Jinja environment."""
     from ..services.attribute_values import office_hours_lines, shown_attributes
-    from ..services.search_summary import sort_note
+    from ..services.search_summary import dollars, sort_note
     from .forms.listings import HOURS_FIELDS
     from .choice_inputs import checkbox_items, select_input, switch_items
     from .forms.search import AMOUNTS, GROUPS, SWITCHES
@@ -106,4 +113,5 @@ def register(app) -> None:
                                  filter_chips=filter_chips, sort_note=sort_note, checkbox_items=checkbox_items,
                                  switch_items=switch_items, select_input=select_input, search_switches=SWITCHES,
                                  search_groups=GROUPS, search_amounts=AMOUNTS)
-    app.jinja_env.filters.update(long_date=long_date, fee_range=fee_range, paragraphs=paragraphs, miles=miles)
+    app.jinja_env.filters.update(long_date=long_date, fee_range=fee_range, dollars=dollars, paragraphs=paragraphs,
+                                 miles=miles)

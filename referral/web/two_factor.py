@@ -1,6 +1,9 @@
 """Two-step sign-in pages: the code after the password, setting it up (QR code drawn here), turning it off."""
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
@@ -12,7 +15,7 @@ from .forms.accounts import ConfirmForm, SetUpCodeForm, SignInCodeForm, TurnOffT
 
 bp = Blueprint("two_factor", __name__)
 
-TOO_SLOW = "Please log in again: the code did not come within a few minutes of the password."
+TOO_SLOW = _l("Please log in again: the code did not come within a few minutes of the password.")
 
 
 def _waiting_account_key() -> str:
@@ -36,7 +39,7 @@ def sign_in_code():
     waiting = second_step()
     if waiting is None:
         if session.pop(SECOND_STEP_KEY, None) is not None or request.method == "POST":
-            flash(TOO_SLOW, "info")
+            flash(str(TOO_SLOW), "info")
         return redirect(url_for("accounts.login"))
     user, next_path = waiting
     form = SignInCodeForm()
@@ -50,7 +53,9 @@ def sign_in_code():
             start_session(user)
             if kind == "recovery":
                 left = two_factor.recovery_codes_left(user)
-                flash(f"You signed in with a recovery code; it cannot be used again. You have {left} left.", "info")
+                flash(ngettext("You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
+                               "You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
+                               left), "info")
             return redirect(next_path or home_for(user))
     return render_template("accounts/sign_in_code.html", form=form)
 
@@ -84,7 +89,7 @@ def _on_page(form, status: int = 200):
 def start():
     """Make the secret to add to the authenticator app (kept until it is confirmed)."""
     if not ConfirmForm().validate_on_submit():
-        flash("Your session had expired; please try again.", "error")
+        flash(_("Your session had expired; please try again."), "error")
         return redirect(url_for(".setup"))
     try:
         two_factor.start_setup(current_user._get_current_object())
@@ -129,11 +134,11 @@ def turn_off():
     try:
         two_factor.turn_off(user, form.password.data, form.code.data)
     except PermissionDenied as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for(".setup"))
     except ValidationFailed as error:
         form.attach_errors(error.errors, "code")
         return _on_page(form, status_for(error))
     db.session.commit()
-    flash("Two-step sign-in is off. Your password alone now signs you in.", "success")
+    flash(_("Two-step sign-in is off. Your password alone now signs you in."), "success")
     return redirect(url_for("accounts.account"))

@@ -10,6 +10,17 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INTEGER = {"type": ["integer", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 STRINGS = {"type": "array", "items": {"type": "string"}}
+# How an answer's language is chosen: said in the document's description and on the operations whose answers
+# carry labels (a description rather than a header parameter, which every operation would have to repeat).
+LANGUAGE = ("In /api/v1 answers, labels for people (the `label` of a list value, a referral's `state_label`) follow the "
+            "request's Accept-Language header: Spanish when it prefers es (for example `Accept-Language: es`), else English. "
+            "The answer names its language in Content-Language and carries `Vary: Accept-Language`. Slugs, keys "
+            "and error messages are the same in every language.")
+LANGUAGE_HEADERS = {
+    "Content-Language": {"description": "The language of the answer's labels: en or es.",
+                         "schema": {"type": "string", "enum": ["en", "es"]}},
+    "Vary": {"description": "Includes Accept-Language: the labels depend on it.", "schema": {"type": "string"}},
+}
 # On a parameter (or a property of an object parameter): the values the server accepts depend on its data, named
 # here; a well-formed value it does not hold is refused with 400 naming the parameter.
 VALUES_FROM = "x-values-from"
@@ -60,9 +71,12 @@ def content(schema: dict, media_type: str = JSON, example=None) -> dict:
     return {media_type: body}
 
 
-def ok(description: str, schema: dict, media_type: str = JSON, example=None) -> dict:
-    """A 200 response."""
-    return {"description": description, "content": content(schema, media_type, example)}
+def ok(description: str, schema: dict, media_type: str = JSON, example=None, *, labelled: bool = False) -> dict:
+    """A 200 response; a labelled one carries labels in the language Accept-Language asks for."""
+    response = {"description": description, "content": content(schema, media_type, example)}
+    if labelled:
+        response["headers"] = LANGUAGE_HEADERS
+    return response
 
 
 def error(description: str, media_type: str = JSON) -> dict:

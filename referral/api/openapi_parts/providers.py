@@ -14,8 +14,10 @@ from ...services.export import BOM_PARAMETER, CSV_MEDIA_TYPE, SEARCH_EXPORT_MAX_
 from ...services.geocoding import US_STATES
 from ...services.search import ALSO_NEARBY_LIMIT
 from ...services.search_params import FALSE_WORDS, MAX_LIST_VALUES, MAX_QUERY_LENGTH, TRUE_WORDS, SearchLimits
+from ..reference import LISTED_ATTRIBUTES
 from .common import (
     COMPONENT_SCHEMAS,
+    LANGUAGE,
     NULLABLE_INTEGER,
     NULLABLE_NUMBER,
     NULLABLE_STRING,
@@ -52,7 +54,7 @@ def _list(name: str, what: str, example: str, values: list[str] | None = None) -
 
 
 def attribute_parameter(attribute) -> dict:
-    """The query parameter that filters by one listing attribute."""
+    """The query parameter that filters by one listing attribute (the document is English: built at import)."""
     name, what = attribute.search_parameter, attribute.plural
     if attribute.filter in (ANY_OF, HOURS):
         values = [choice.value for choice in attribute.choices] or None
@@ -69,7 +71,7 @@ def attribute_schema(attribute) -> dict:
     if attribute.multiple or attribute.filter == HOURS:
         return STRINGS
     if attribute.filter in (YES_NO, AVAILABILITY):
-        return {"type": "boolean", **({"description": attribute.help} if attribute.help else {})}
+        return {"type": "boolean", **({"description": str(attribute.help)} if attribute.help else {})}
     if attribute.maximum is not None or attribute.filter == AT_MOST:
         return NULLABLE_INTEGER
     if attribute.is_list:
@@ -231,7 +233,29 @@ SEARCH_REFUSED = {
     "content": content(ref("SearchError")),
 }
 
-SCHEMAS = {"SearchError": SEARCH_ERROR, "Office": OFFICE, "ProviderSummary": PROVIDER_SUMMARY, "ProviderDetail": PROVIDER_DETAIL, "SearchPage": SEARCH_PAGE}
+REFERENCE_LIST = {
+    "type": "object",
+    "required": ["label", "parameter", "values"],
+    "properties": {
+        "label": {"type": "string", "description": "The list's heading, as the directory's pages show it."},
+        "parameter": {**NULLABLE_STRING, "description": "The search parameter that takes these slugs (null: not "
+                                                        "searchable)."},
+        "values": {"type": "array", "items": {
+            "type": "object", "required": ["slug", "label"], "properties": {
+                "slug": {"type": "string", "description": "The value as results, listings and parameters carry it."},
+                "label": {"type": "string", "description": "The value as people read it."},
+            }}},
+    },
+}
+REFERENCE_LISTS = {
+    "type": "object",
+    "required": [attribute.output_key for attribute in LISTED_ATTRIBUTES],
+    "properties": {attribute.output_key: {**ref("ReferenceList"), "description": f"The values of `{attribute.output_key}`."}
+                   for attribute in LISTED_ATTRIBUTES},
+}
+
+SCHEMAS = {"SearchError": SEARCH_ERROR, "Office": OFFICE, "ProviderSummary": PROVIDER_SUMMARY, "ProviderDetail": PROVIDER_DETAIL,
+           "SearchPage": SEARCH_PAGE, "ReferenceList": REFERENCE_LIST, "ReferenceLists": REFERENCE_LISTS}
 
 PATHS = {
     "/api/v1/providers": {
@@ -270,6 +294,19 @@ PATHS = {
             "responses": {
                 "200": ok("The provider.", ref("ProviderDetail")),
                 "404": error("No such provider, or the listing is not public."),
+            },
+        }
+    },
+    "/api/v1/reference-lists": {
+        "get": {
+            "tags": [TAG], "operationId": "getReferenceLists", "summary": "The values of listed fields, with labels",
+            "description": "For each field of results and listings whose values come from a list (type, modalities, "
+                           "languages, ...): its heading, the search parameter that takes its slugs, and every slug "
+                           "with its label, in display order: `modalities` holds `{\"label\": \"Therapy approaches\", "
+                           "\"parameter\": \"modality\", \"values\": [{\"slug\": \"cbt\", \"label\": \"Cognitive "
+                           "Behavioral Therapy\"}, ...]}`. " + LANGUAGE,
+            "responses": {
+                "200": ok("The lists, keyed by the field they give values to.", ref("ReferenceLists"), labelled=True),
             },
         }
     },

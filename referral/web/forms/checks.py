@@ -1,13 +1,16 @@
 """The self-check forms: one radio group per published item, built from the instrument."""
 from functools import lru_cache
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
-from ...services.screeners import ANSWER_SCALE, DIFFICULTY_FIELD, DIFFICULTY_QUESTION, DIFFICULTY_SCALE, Instrument
+from ...services.screeners import ANSWER_SCALE, DIFFICULTY_FIELD, Instrument
 
-CSRF_EXPIRED = "This page was open too long to send safely. Your answers are still here: please press the button again."
+CSRF_EXPIRED = _l(
+    "This page was open too long to send safely. Your answers are still here: please press the button again."
+)
 
 
 class CheckForm(FlaskForm):
@@ -40,7 +43,7 @@ class CheckForm(FlaskForm):
         """Replace the token's technical message with one that says the answers are kept."""
         token = self._fields.get("csrf_token")
         if token is not None:
-            token.errors = [CSRF_EXPIRED]
+            token.errors = [str(CSRF_EXPIRED)]
 
     @property
     def has_errors(self) -> bool:
@@ -54,10 +57,17 @@ def _radio(label: str, choices) -> RadioField:
 
 
 @lru_cache(maxsize=None)
-def check_form_class(instrument: Instrument) -> type[CheckForm]:
-    """The form class for one instrument (built once)."""
-    answer_choices = [SelectChoice(str(points), label) for label, points in ANSWER_SCALE]
-    fields = {name: _radio(text, answer_choices) for name, text in zip(instrument.field_names, instrument.items)}
-    fields[DIFFICULTY_FIELD] = _radio(DIFFICULTY_QUESTION, [SelectChoice(str(i), label) for i, label in enumerate(DIFFICULTY_SCALE)])
+def check_form_class(instrument: Instrument, language: str = "en") -> type[CheckForm]:
+    """The form class for one instrument on a page in one language (built once each).
+
+    Questions and answers are the instrument's own validated wording in that language, or the English
+    original where it has none: they never go through the message catalogue.
+    """
+    wording = instrument.wording(language)
+    answer_choices = [SelectChoice(str(points), label)
+                      for label, (_english, points) in zip(wording.answers, ANSWER_SCALE)]
+    fields = {name: _radio(text, answer_choices) for name, text in zip(instrument.field_names, wording.items)}
+    difficulty_choices = [SelectChoice(str(i), label) for i, label in enumerate(wording.difficulty_answers)]
+    fields[DIFFICULTY_FIELD] = _radio(wording.difficulty_question, difficulty_choices)
     fields["item_names"] = instrument.field_names
     return type(f"{instrument.name.replace('-', '')}Form", (CheckForm,), fields)

@@ -1,6 +1,7 @@
 """Forms for provider self-service: the listing editor, new listings and claims, reviews, inquiries."""
 from datetime import time
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -23,15 +24,15 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import NumberInput
 
-from ...models import Inquiry, License, Office, Provider
-from ...services.attribute_values import DAY_NAMES
+from ...models import Inquiry, InsurancePlan, License, Office, Provider
+from ...services.attribute_values import DAY_LABELS, DAY_NAMES
 from ...services.attributes import AVAILABILITY, EDITABLE, YES_NO
 from ...services.column_ranges import fits_column
 from ...services.geocoding import US_STATES
 from .column_limits import within
 from .search import MultiCheckboxField
 
-STATE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(code, code) for code in sorted(US_STATES)]
+STATE_CHOICES = [SelectChoice("", _l("Choose…"))] + [SelectChoice(code, code) for code in sorted(US_STATES)]
 # Office hours in the editor: one opening window a day, from and to.
 HOURS_FIELDS = tuple((day, f"{name.lower()}_opens", f"{name.lower()}_closes") for day, name in enumerate(DAY_NAMES))
 
@@ -43,13 +44,14 @@ class ChoicesCheckboxes(MultiCheckboxField):
 class OfficeForm(Form):
     """One office address (no CSRF of its own: it lives inside the editor)."""
 
-    address1 = StringField("Street address", [within(Office.address1)], render_kw={"autocomplete": "address-line1"})
-    address2 = StringField("Suite, floor (optional)", [within(Office.address2)],
+    address1 = StringField(_l("Street address"), [within(Office.address1)], render_kw={"autocomplete": "address-line1"})
+    address2 = StringField(_l("Suite, floor (optional)"), [within(Office.address2)],
                            render_kw={"autocomplete": "address-line2"})
-    city = StringField("City", [within(Office.city)], render_kw={"autocomplete": "address-level2"})
-    state = SelectField("State", choices=STATE_CHOICES, default="")
-    zip = StringField("ZIP code", [within(Office.zip)], render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
-    remove = BooleanField("Remove this office")
+    city = StringField(_l("City"), [within(Office.city)], render_kw={"autocomplete": "address-level2"})
+    state = SelectField(_l("State"), choices=STATE_CHOICES, default="")
+    zip = StringField(_l("ZIP code"), [within(Office.zip)],
+                      render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
+    remove = BooleanField(_l("Remove this office"))
 
     def is_blank(self) -> bool:
         """Whether nothing was typed (the spare row for adding an office)."""
@@ -67,22 +69,21 @@ class OfficeForm(Form):
 
     def incomplete_days(self) -> list[str]:
         """Days with only one of the two times typed (an opening without a closing, or the reverse)."""
-        return [self[opens].label.text for _day, opens, closes in HOURS_FIELDS
+        return [str(self[opens].label.text) for _day, opens, closes in HOURS_FIELDS
                 if (self[opens].data is None) != (self[closes].data is None)]
 
 
 for _day, _opens, _closes in HOURS_FIELDS:
-    _name = DAY_NAMES[_day]
-    setattr(OfficeForm, _opens, TimeField(f"{_name} from", validators=[Optional()]))
-    setattr(OfficeForm, _closes, TimeField(f"{_name} until", validators=[Optional()]))
+    setattr(OfficeForm, _opens, TimeField(_l("%(day)s from", day=DAY_LABELS[_day]), validators=[Optional()]))
+    setattr(OfficeForm, _closes, TimeField(_l("%(day)s until", day=DAY_LABELS[_day]), validators=[Optional()]))
 
 
 class LicenseForm(Form):
     """One state license."""
 
-    state = SelectField("State", choices=STATE_CHOICES, default="")
-    number = StringField("License number", [within(License.number)])
-    remove = BooleanField("Remove")
+    state = SelectField(_l("State"), choices=STATE_CHOICES, default="")
+    number = StringField(_l("License number"), [within(License.number)])
+    remove = BooleanField(_l("Remove"))
 
     def is_blank(self) -> bool:
         """Whether nothing was typed (the spare row)."""
@@ -110,29 +111,34 @@ class ListingForm(FlaskForm):
     """The listing editor: every field of the profile. Offices and licenses keep one spare row for adding."""
 
     version = HiddenField()
-    first_name = StringField("First name", [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Last name", [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
-    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)", [within(Provider.credentials)])
-    statement = TextAreaField("About you and your practice", render_kw={"rows": 10})
-    phone = TelField("Phone", [within(Provider.phone)], render_kw={"autocomplete": "tel"})
-    website = URLField("Website", [within(Provider.website)], render_kw={"placeholder": "https://"})
+    first_name = StringField(_l("First name"), [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
+    credentials = StringField(_l("Credentials (e.g. PhD, LCSW, MD)"), [within(Provider.credentials)])
+    statement = TextAreaField(_l("About you and your practice"), render_kw={"rows": 10})
+    # Written in Spanish by the clinician, whatever the editor's language: the browser is told so.
+    statement_es = TextAreaField(_l("About you and your practice, in Spanish (optional)"),
+                                 render_kw={"rows": 10, "lang": "es"})
+    phone = TelField(_l("Phone"), [within(Provider.phone)], render_kw={"autocomplete": "tel"})
+    website = URLField(_l("Website"), [within(Provider.website)], render_kw={"placeholder": "https://"})
     offices = FieldList(FormField(OfficeForm), min_entries=1)
     licenses = FieldList(FormField(LicenseForm), min_entries=1)
-    photo = FileField("Photo (JPEG or PNG, at most 2 MB)", render_kw={"accept": "image/jpeg,image/png"})
-    remove_photo = BooleanField("Remove my photo")
+    photo = FileField(_l("Photo (JPEG or PNG, at most 2 MB)"), render_kw={"accept": "image/jpeg,image/png"})
+    remove_photo = BooleanField(_l("Remove my photo"))
 
     def set_choices(self, lists: dict) -> None:
         """Fill each list attribute's choices: `lists` maps a reference list's key to its items."""
         for attribute in EDITABLE:
             field = self[attribute.output_key]
             if attribute.reference is not None:
-                choices = [SelectChoice(item.slug, item.name) for item in lists[attribute.output_key]]
+                # Insurance plans are proper names; the other lists are read in the reader's language.
+                choices = [SelectChoice(item.slug, item.name if attribute.reference is InsurancePlan else item.label)
+                           for item in lists[attribute.output_key]]
             elif attribute.choices:
                 choices = [SelectChoice(choice.value, choice.label) for choice in attribute.choices]
             else:
                 continue
             if isinstance(field, SelectField) and not isinstance(field, ChoicesCheckboxes) and attribute.name != "type":
-                choices = [SelectChoice("", "Prefer not to say")] + choices
+                choices = [SelectChoice("", _("Prefer not to say"))] + choices
             field.choices = choices
 
     def add_spare_rows(self) -> None:
@@ -150,7 +156,7 @@ class ListingForm(FlaskForm):
     def to_changes(self) -> dict:
         """The typed values as the listing service takes them."""
         changes = {name: self[name].data or "" for name in
-                   ("first_name", "last_name", "credentials", "statement", "phone", "website")}
+                   ("first_name", "last_name", "credentials", "statement", "statement_es", "phone", "website")}
         for attribute in EDITABLE:
             data = self[attribute.output_key].data
             if isinstance(self[attribute.output_key], ChoicesCheckboxes):
@@ -178,7 +184,8 @@ class ListingForm(FlaskForm):
         for index, entry in enumerate(self.kept_rows("offices")):
             missing = entry.form.incomplete_days()
             if missing:
-                errors[f"offices-{index}-hours"] = f"Give both times, or neither: {', '.join(missing)}."
+                errors[f"offices-{index}-hours"] = _("Give both times, or neither: %(fields)s.",
+                                                     fields=", ".join(missing))
         return errors
 
     def submitted_version(self) -> int | None:
@@ -232,11 +239,11 @@ def _field_errors(field) -> list[tuple[str, str, str]]:
 class NewListingForm(FlaskForm):
     """The few fields a new listing starts with; the editor does the rest."""
 
-    npi = StringField("NPI (10 digits)", render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    first_name = StringField("First name", [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Last name", [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
-    credentials = StringField("Credentials (e.g. PhD, LCSW, MD)", [within(Provider.credentials)])
-    provider_type = SelectField("Type of clinician")
+    npi = StringField(_l("NPI (10 digits)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    first_name = StringField(_l("First name"), [within(Provider.first_name)], render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), [within(Provider.last_name)], render_kw={"autocomplete": "family-name"})
+    credentials = StringField(_l("Credentials (e.g. PhD, LCSW, MD)"), [within(Provider.credentials)])
+    provider_type = SelectField(_l("Type of clinician"))
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show service errors next to their fields."""
@@ -248,13 +255,13 @@ class NewListingForm(FlaskForm):
 class ClaimForm(FlaskForm):
     """Claim an existing listing by its NPI."""
 
-    npi = StringField("NPI of the listing (10 digits)", render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    npi = StringField(_l("NPI of the listing (10 digits)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class RejectForm(FlaskForm):
     """An admin's reason for rejecting a request (the provider sees it)."""
 
-    reason = TextAreaField("Reason (the provider will see this)", render_kw={"rows": 3})
+    reason = TextAreaField(_l("Reason (the provider will see this)"), render_kw={"rows": 3})
 
 
 class ActionForm(FlaskForm):
@@ -264,16 +271,17 @@ class ActionForm(FlaskForm):
 class InquiryForm(FlaskForm):
     """The contact form on a profile. `website` is a honeypot that people never see."""
 
-    name = StringField("Your name", [within(Inquiry.name)], render_kw={"autocomplete": "name"})
-    email = EmailField("Email", [within(Inquiry.email)], render_kw={"autocomplete": "email"})
-    phone = TelField("Phone", [within(Inquiry.phone)], render_kw={"autocomplete": "tel"})
+    name = StringField(_l("Your name"), [within(Inquiry.name)], render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), [within(Inquiry.email)], render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Phone"), [within(Inquiry.phone)], render_kw={"autocomplete": "tel"})
     preferred_contact = RadioField(
-        "How should they reach you?", choices=[SelectChoice("email", "By email"), SelectChoice("phone", "By phone")],
+        _l("How should they reach you?"),
+        choices=[SelectChoice("email", _l("By email")), SelectChoice("phone", _l("By phone"))],
         default="email", validate_choice=False,
     )
-    message = TextAreaField("Message", render_kw={"rows": 6})
-    consent = BooleanField("I agree that this provider may contact me about my inquiry.")
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    message = TextAreaField(_l("Message"), render_kw={"rows": 6})
+    consent = BooleanField(_l("I agree that this provider may contact me about my inquiry."))
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     def to_data(self) -> dict:
         """The typed values as the inquiry service takes them."""

@@ -1,6 +1,7 @@
 """The search form: the place, then one field per searchable listing attribute (services/attributes.py)."""
 import math
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,9 +12,9 @@ from ...services.attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHA
 from ...services.search_params import given
 from ..context import search_limits
 
-RADIUS_CHOICES = [SelectChoice(str(m), f"{m} miles") for m in (5, 10, 25, 50, 100)]
+RADIUS_CHOICES = [SelectChoice(str(m), _l("%(miles)s miles", miles=m)) for m in (5, 10, 25, 50, 100)]
 # What the page calls the hidden latitude and longitude that "Use my location" fills in.
-LOCATION_LABEL = "Your location"
+LOCATION_LABEL = _l("Your location")
 SORT_CHOICES = [SelectChoice(choice.value, choice.label) for choice in SORTS]
 # How the page groups the attribute filters: yes/no switches together, lists as open-able groups.
 SWITCHES = tuple(a for a in SEARCHABLE if a.filter in (YES_NO, AVAILABILITY))
@@ -42,18 +43,19 @@ class SearchForm(FlaskForm):
             formdata = super().wrap_formdata(form, formdata)
             return None if formdata is None else given(formdata)
 
-    near = StringField("ZIP code or city, state", render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10025 or Boise, ID"})
+    near = StringField(_l("ZIP code or city, state"),
+                       render_kw={"autocomplete": "postal-code", "placeholder": _l("e.g. 10025 or Boise, ID")})
     lat = HiddenField()
     lng = HiddenField()
-    radius = SelectField("Within", choices=RADIUS_CHOICES, default="25")
-    q = SearchField("Name or keyword", validators=[Optional()])
-    sort = SelectField("Sort by", choices=SORT_CHOICES, default="best")
+    radius = SelectField(_l("Within"), choices=RADIUS_CHOICES, default="25")
+    q = SearchField(_l("Name or keyword"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), choices=SORT_CHOICES, default="best")
 
     def set_choices(self, lists: dict) -> None:
         """Fill the checkbox lists: `lists` maps a reference list's output key to its items."""
         for attribute in GROUPS:
             if attribute.reference is not None:
-                items = [SelectChoice(item.slug, item.name) for item in lists[attribute.output_key]]
+                items = [SelectChoice(item.slug, item.label) for item in lists[attribute.output_key]]
             else:
                 items = [SelectChoice(choice.value, choice.label) for choice in attribute.choices]
             self[attribute.search_parameter].choices = items
@@ -64,7 +66,7 @@ class SearchForm(FlaskForm):
             if miles is None:
                 self.radius.data = self.radius.default
             else:
-                self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, f"{miles:g} miles")]
+                self.radius.choices = RADIUS_CHOICES + [SelectChoice(chosen, _("%(miles)s miles", miles=f"{miles:g}"))]
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show service validation errors next to the fields they concern."""
@@ -76,7 +78,7 @@ class SearchForm(FlaskForm):
             if message.startswith(f"{name} "):
                 # The service names the parameter (right for the API); the page names what the visitor sees.
                 label = LOCATION_LABEL if name in ("lat", "lng") else field.label.text
-                message = f"“{label}”{message[len(name):]}"
+                message = _("“%(field)s” %(problem)s", field=label, problem=message[len(name) + 1:])
             field.errors = list(field.errors or []) + [message]
 
     @property

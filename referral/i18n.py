@@ -1,0 +1,154 @@
+"""The page language: taken from the URL (an /es prefix), never from a cookie; the API reads Accept-Language."""
+from urllib.parse import quote, urlencode
+
+from flask import Flask, current_app, has_request_context, redirect, request, url_for
+from flask_babel import Babel, force_locale, gettext
+
+DEFAULT_LANGUAGE = "en"
+# Language code -> the Babel locale its pages are formatted in (dates, numbers, dollars as written in the US).
+LOCALES = {"en": "en_US", "es": "es_US"}
+# Each language's name in itself, as the switch shows it.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+PREFIXED_LANGUAGES = tuple(code for code in LOCALES if code != DEFAULT_LANGUAGE)
+# Blueprints that serve machines: their labels follow Accept-Language, not the URL.
+API_BLUEPRINTS = frozenset({"api", "fhir", "hsds"})
+_LANGUAGE_KEY = "referral.language"
+_BASE_SCRIPT_KEY = "referral.base_script_name"
+
+babel = Babel()
+
+
+class LanguagePrefix:
+    """WSGI middleware: /es/… is served as /… in Spanish, with /es moved into SCRIPT_NAME so every url_for keeps it."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        script_name = environ.get("SCRIPT_NAME", "")
+        environ[_BASE_SCRIPT_KEY] = script_name
+        for code in PREFIXED_LANGUAGES:
+            prefix = "/" + code
+            if path == prefix or path.startswith(prefix + "/"):
+                environ[_LANGUAGE_KEY] = code
+                environ["SCRIPT_NAME"] = script_name + prefix
+                environ["PATH_INFO"] = path[len(prefix):] or "/"
+                break
+        return self.wsgi_app(environ, start_response)
+
+
+def url_language() -> str | None:
+    """The language the URL names (None where it names none, as on English pages)."""
+    return request.environ.get(_LANGUAGE_KEY) if has_request_context() else None
+
+
+def is_api_request() -> bool:
+    """Whether this request is for one of the machine interfaces."""
+    return has_request_context() and request.blueprint in API_BLUEPRINTS
+
+
+def current_language() -> str:
+    """The two-letter language of this request: the URL's, or for the API the best Accept-Language match."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    named = url_language()
+    if named:
+        return named
+    if is_api_request():
+        return request.accept_languages.best_match(tuple(LOCALES), DEFAULT_LANGUAGE)
+    return DEFAULT_LANGUAGE
+
+
+def translated(text: str | None) -> str:
+    """English text held in data (a reference name, a declared label) in the reader's language."""
+    return gettext(text) if text else ""
+
+
+def _select_locale() -> str:
+    return LOCALES[current_language()]
+
+
+def preferred_language() -> str:
+    """The language the browser asks for first among ours (only the home page's redirect uses it)."""
+    return request.accept_languages.best_match(tuple(LOCALES), DEFAULT_LANGUAGE)
+
+
+def language_or_default(code: str | None) -> str:
+    """A stored language code, or the default where it is missing or one we do not serve."""
+    return code if code in LOCALES else DEFAULT_LANGUAGE
+
+
+def home_redirect():
+    """On the bare home page only: a redirect to the Spanish home for a browser that prefers Spanish, else None."""
+    if url_language() or "lang" in request.args:
+        return None
+    code = preferred_language()
+    if code == DEFAULT_LANGUAGE:
+        return None
+    response = redirect(page_in(code), code=302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def in_language(code: str | None):
+    """Context manager: text rendered inside it (an email, a letter) is in this language."""
+    return force_locale(LOCALES[language_or_default(code)])
+
+
+def page_in(code: str, pinned: bool = True) -> str:
+    """This page, with its query, in another language: a URL relative to the site's root.
+
+    The English home page is pinned with ?lang=en unless asked not to (the x-default, which redirects by browser).
+    """
+    base = request.environ.get(_BASE_SCRIPT_KEY, "")
+    prefix = "" if code == DEFAULT_LANGUAGE else "/" + code
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    if pinned and code == DEFAULT_LANGUAGE and request.endpoint == "main.home":
+        # The English home page would otherwise send a Spanish-preferring browser back to /es/.
+        args.append(("lang", DEFAULT_LANGUAGE))
+    return base + prefix + quote(request.path) + ("?" + urlencode(args) if args else "")
+
+
+def language_free_url_for(endpoint: str, **values) -> str:
+    """url_for, but static files have one URL in every language (so browsers and caches keep one copy)."""
+    url = url_for(endpoint, **values)
+    if endpoint == "static" and url_language() and not values.get("_external"):
+        return request.environ.get(_BASE_SCRIPT_KEY, "") + url[len(request.script_root):]
+    return url
+
+
+def alternates() -> list[dict]:
+    """hreflang alternates for this page: every language's absolute URL, English as x-default."""
+    root = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    links = [{"hreflang": code, "href": root + page_in(code)} for code in LOCALES]
+    links.append({"hreflang": "x-default", "href": root + page_in(DEFAULT_LANGUAGE, pinned=False)})
+    return links
+
+
+def language_switch() -> list[dict]:
+    """The other languages this page exists in: code, name and the URL that keeps this page and search."""
+    here = current_language()
+    return [{"code": code, "name": LANGUAGE_NAMES[code], "url": page_in(code)} for code in LOCALES if code != here]
+
+
+def init_app(app: Flask) -> None:
+    """Install the URL prefix, Flask-Babel and the template globals."""
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES[DEFAULT_LANGUAGE])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/../translations"))
+    babel.init_app(app, locale_selector=_select_locale)
+    # {% trans %} blocks collapse their whitespace, so the catalogue holds one-line messages.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["translated"] = translated
+    app.jinja_env.globals.update(
+        url_for=language_free_url_for, current_language=current_language, language_switch=language_switch, hreflang_alternates=alternates,
+    )
+
+    @app.after_request
+    def _vary_on_language(response):
+        if is_api_request() or request.endpoint == "main.home":
+            response.vary.add("Accept-Language")
+        if is_api_request():
+            response.headers.setdefault("Content-Language", current_language())
+        return response
