@@ -126,9 +126,10 @@ def notify_unanswered_command() -> None:
     """Email owners whose listings leave messages unanswered, at most weekly each (run daily)."""
     from flask import current_app
 
+    from .i18n import links_by_language
     from .services.responsiveness import notify_not_answering
 
-    report = notify_not_answering(current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/dashboard")
+    report = notify_not_answering(links_by_language(current_app.config["PUBLIC_BASE_URL"], "/dashboard"))
     db.session.commit()
     click.echo(f"Owners told of unanswered messages: {report.done}")
     _end_with_failures(report.failures)

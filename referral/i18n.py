@@ -12,6 +12,8 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 PREFIXED_LANGUAGES = tuple(code for code in LOCALES if code != DEFAULT_LANGUAGE)
 # Blueprints that serve machines: their labels follow Accept-Language, not the URL.
 API_BLUEPRINTS = frozenset({"api", "fhir", "hsds"})
+# Query parameters a page carries in a form of its own: name -> a function giving the value to keep (None: drop it).
+QUERY_CLEANERS: dict = {}
 _LANGUAGE_KEY = "referral.language"
 _BASE_SCRIPT_KEY = "referral.base_script_name"
 
@@ -56,8 +58,13 @@ def current_language() -> str:
     if named:
         return named
     if is_api_request():
-        return request.accept_languages.best_match(tuple(LOCALES), DEFAULT_LANGUAGE)
+        return preferred_language()
     return DEFAULT_LANGUAGE
+
+
+def N_(message: str) -> str:
+    """Mark English text for the catalogue where it is defined; it is translated where it is shown (`translated`)."""
+    return message
 
 
 def translated(text: str | None) -> str:
@@ -70,8 +77,14 @@ def _select_locale() -> str:
 
 
 def preferred_language() -> str:
-    """The language the browser asks for first among ours (only the home page's redirect uses it)."""
-    return request.accept_languages.best_match(tuple(LOCALES), DEFAULT_LANGUAGE)
+    """The first of our languages in Accept-Language, by quality then order, any region of it (es-419 is es)."""
+    for tag, _quality in request.accept_languages:  # werkzeug sorts them by quality, keeping the order of ties
+        if tag == "*":
+            break
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LOCALES:
+            return primary
+    return DEFAULT_LANGUAGE
 
 
 def language_or_default(code: str | None) -> str:
@@ -103,7 +116,11 @@ def page_in(code: str, pinned: bool = True) -> str:
     """
     base = request.environ.get(_BASE_SCRIPT_KEY, "")
     prefix = "" if code == DEFAULT_LANGUAGE else "/" + code
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args = []
+    for key, value in request.args.items(multi=True):
+        kept = QUERY_CLEANERS[key](value) if key in QUERY_CLEANERS else value
+        if key != "lang" and kept is not None:
+            args.append((key, kept))
     if pinned and code == DEFAULT_LANGUAGE and request.endpoint == "main.home":
         # The English home page would otherwise send a Spanish-preferring browser back to /es/.
         args.append(("lang", DEFAULT_LANGUAGE))
@@ -116,6 +133,29 @@ def language_free_url_for(endpoint: str, **values) -> str:
     if endpoint == "static" and url_language() and not values.get("_external"):
         return request.environ.get(_BASE_SCRIPT_KEY, "") + url[len(request.script_root):]
     return url
+
+
+def site_root(base_url: str, language: str | None) -> str:
+    """The site's root for a reader of this language: a Spanish reader's emailed links open the Spanish pages."""
+    code = language_or_default(language)
+    root = base_url.rstrip("/")
+    return root if code == DEFAULT_LANGUAGE else f"{root}/{code}"
+
+
+def links_by_language(base_url: str, path: str) -> dict[str, str]:
+    """An absolute link to one page in each language, keyed by code (an email picks its recipient's with link_in)."""
+    return {code: site_root(base_url, code) + path for code in LOCALES}
+
+
+def link_in(links: str | dict[str, str], language: str | None) -> str:
+    """The link for a reader of this language: from links_by_language, or a single link as it is."""
+    return links[language_or_default(language)] if isinstance(links, dict) else links
+
+
+def request_links_by_language(endpoint: str, **values) -> dict[str, str]:
+    """links_by_language for a page of this app, rooted where this request was served."""
+    path = url_for(endpoint, **values)[len(request.script_root):]
+    return links_by_language(request.host_url.rstrip("/") + request.environ.get(_BASE_SCRIPT_KEY, ""), path)
 
 
 def alternates() -> list[dict]:

@@ -16,7 +16,7 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 # Words that are the same in every language we serve: names of standards, codes and the like.
 SAME_IN_EVERY_LANGUAGE = frozenset({
     "NPI", "NPPES", "NUCC", "FHIR", "HSDS", "HL7", "OpenAPI", "JSON", "CSV", "PDF", "API", "PHQ", "GAD", "ICD", "CM",
-    "ZIP", "MD", "DO", "PhD", "PsyD", "LCSW", "LPC", "LMFT", "PMHNP", "TOTP", "WCAG", "mi", "OK", "vs",
+    "ZIP", "UTC", "MD", "DO", "PhD", "PsyD", "LCSW", "LPC", "LMFT", "PMHNP", "TOTP", "WCAG", "mi", "OK", "vs",
 })
 READABLE_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder")
 VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",

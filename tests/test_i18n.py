@@ -78,3 +78,12 @@ def test_every_page_says_in_both_languages_that_988_answers_in_spanish(client, p
 def test_a_path_that_only_begins_with_es_is_not_spanish(client):
     assert client.get("/essay").status_code == 404
     assert '<html lang="en">' in client.get("/essay").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("es-419,en;q=0.5", "/es/"), ("es-MX", "/es/"), ("en-GB,es;q=0.8", None), ("fr-FR,es;q=0.7,en;q=0.6", "/es/"),
+    ("*", None), ("", None), ("x" * 5000, None), ("es;q=0,en", None), ("ES-us", "/es/"),
+])
+def test_the_home_page_reads_accept_language_by_quality_and_any_region(client, header, expected):
+    response = client.get("/", headers={"Accept-Language": header})
+    assert (response.headers.get("Location") if response.status_code == 302 else None) == expected

@@ -141,7 +141,7 @@ def _check_search(client, attribute, asked, ids, expected):
     error = refused.get_json()["error"]
     assert error["parameter"] == parameter
     message = error["errors"][parameter]
-    assert attribute.question in message or attribute.plural.lower() in message.lower(), message
+    assert str(attribute.question) in message or str(attribute.plural).lower() in message.lower(), message
     page = client.get(f"/search?near=10025&{parameter}={bad}")
     assert page.status_code == 400 and escape(message) in page.get_data(as_text=True)
 

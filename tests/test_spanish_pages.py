@@ -27,7 +27,7 @@ def spanish_catalogue():
 def extracted(tmp_path_factory):
     """Every message marked in the code, templates and reference lists, as `make messages` gathers them."""
     pot = tmp_path_factory.mktemp("messages") / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-q", "-F", "babel.cfg",
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
                     "-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-o", str(pot), "."],
                    cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)}, capture_output=True)
     with pot.open("rb") as handle:

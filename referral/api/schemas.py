@@ -66,6 +66,7 @@ def provider_detail(provider: Provider, rules: AvailabilityRules) -> dict:
         "credentials": provider.credentials,
         "taxonomy_code": provider.taxonomy_code,
         "statement": provider.statement,
+        "statement_es": provider.statement_es,
         "licenses": [{"state": lic.state, "number": lic.number} for lic in provider.licenses],
         **attribute_fields(provider, rules, summary=False),
         "listing_says_accepting": availability.claimed_accepting,

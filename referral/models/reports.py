@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from .provider import Provider
 from .types import UTCDateTime, utcnow
 
@@ -13,12 +14,12 @@ REPORT_RESOLVED = "resolved"
 
 # kind -> how a visitor reads it
 REPORT_KINDS = {
-    "contact": "The phone number or address is wrong",
-    "moved": "They have moved",
-    "retired": "They have retired or no longer practise",
-    "not_accepting": "They are not accepting new patients",
-    "insurance": "They do not take the insurance listed",
-    "other": "Something else is wrong",
+    "contact": N_("The phone number or address is wrong"),
+    "moved": N_("They have moved"),
+    "retired": N_("They have retired or no longer practise"),
+    "not_accepting": N_("They are not accepting new patients"),
+    "insurance": N_("They do not take the insurance listed"),
+    "other": N_("Something else is wrong"),
 }
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from zxcvbn import zxcvbn
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default
+from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default, site_root
 from ..models import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, User, utcnow
 from .errors import Conflict, NotFound, ValidationFailed
 from .mail import queue_email
@@ -236,10 +236,8 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 
 def _site(language: str | None) -> str:
-    """The site's root for a reader of this language: a Spanish reader's links open the Spanish pages."""
-    root = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    code = language_or_default(language)
-    return root if code == DEFAULT_LANGUAGE else f"{root}/{code}"
+    """The site's root for a reader of this language."""
+    return site_root(current_app.config["PUBLIC_BASE_URL"], language)
 
 
 def _link(path: str, token: str, language: str | None = None) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default
+from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default, site_root
 from ..models import SearchAlert, utcnow
 from .batch import BatchReport, for_each_row
 from .errors import Conflict, NotFound, ValidationFailed
@@ -65,12 +65,6 @@ def has_accepting_match(criteria, rules: AvailabilityRules) -> bool:
     return bool(search_providers(probe, rules=rules).hits)
 
 
-def _site(base_url: str, language: str | None) -> str:
-    """The site's root for a reader of this language: a Spanish reader's links open the Spanish pages."""
-    code = language_or_default(language)
-    return base_url.rstrip("/") if code == DEFAULT_LANGUAGE else f"{base_url.rstrip('/')}/{code}"
-
-
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=salt)
 
@@ -110,7 +104,7 @@ def subscribe(email: str, raw_query: str, *, geocoder, limits: SearchLimits, sec
     alert.language = language_or_default(language)
     db.session.add(alert)
     db.session.flush()
-    link = f"{_site(base_url, alert.language)}/alerts/confirm/{confirm_token(secret_key, alert)}"
+    link = f"{site_root(base_url, alert.language)}/alerts/confirm/{confirm_token(secret_key, alert)}"
     with in_language(alert.language):
         queue_email(
             address, _("Confirm your search alert"),
@@ -212,7 +206,7 @@ def _send_one(alert_id: int, secret_key: str, base_url: str, geocoder, limits, r
     opened = sum(1 for hit in hits if hit.provider.availability_confirmed_at >= since)
     if not opened:
         return False
-    base = _site(base_url, alert.language)
+    base = site_root(base_url, alert.language)
     with in_language(alert.language):
         queue_email(
             alert.email, _("Clinicians matching your search are accepting new patients"),

@@ -143,13 +143,13 @@ def send_reminder(provider_id: int, secret_key: str, base_url: str, stale_days: 
     from flask_babel import format_date
 
     from ..extensions import db
-    from ..i18n import in_language
+    from ..i18n import in_language, site_root
     from ..models import AvailabilityReminder, User
     from .mail import queue_email
 
     provider = db.session.get(Provider, provider_id)
     owner = db.session.get(User, provider.owner_id)
-    link = f"{base_url.rstrip('/')}/availability/confirm/{confirmation_token(secret_key, provider)}"
+    link = f"{site_root(base_url, owner.language)}/availability/confirm/{confirmation_token(secret_key, provider)}"
     confirmed = provider.availability_confirmed_at
     with in_language(owner.language):
         if confirmed:

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..i18n import PREFIXED_LANGUAGES, in_language
+from ..i18n import in_language, site_root
 from ..models import InquiryRecord, utcnow
 from ..models.responsiveness import VISITOR_ANSWERS, VISITOR_ELSEWHERE, VISITOR_NO, VISITOR_YES
 from .batch import BatchReport, for_each_row
@@ -132,8 +132,7 @@ def send_due_follow_ups(secret_key: str, base_url: str, now: datetime | None = N
 def _send_one(record_id: int, secret_key: str, base_url: str, now: datetime) -> bool:
     record = db.session.get(InquiryRecord, record_id)
     # The question, and the page its link opens, are in the language the message was written in.
-    prefix = f"/{record.language}" if record.language in PREFIXED_LANGUAGES else ""
-    link = f"{base_url.rstrip('/')}{prefix}/follow-up/{answer_token(secret_key, record)}"
+    link = f"{site_root(base_url, record.language)}/follow-up/{answer_token(secret_key, record)}"
     with in_language(record.language):
         queue_email(
             record.follow_up_email, _("Did the clinician get back to you?"),

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..i18n import in_language, language_or_default
+from ..i18n import in_language, language_or_default, link_in
 from ..models import (
     CONTACT_EMAIL,
     CONTACT_PHONE,
@@ -23,11 +23,6 @@ from .mail import queue_email
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^[0-9+()\-.\s]{7,32}$")
 MAX_MESSAGE = 4000
-
-
-def link_for(links: str | dict[str, str], code: str | None) -> str:
-    """An emailed link in the recipient's language: `links` maps language codes to URLs, or is one URL for all."""
-    return links if isinstance(links, str) else links[language_or_default(code)]
 
 
 def accepts_inquiries(provider: Provider) -> bool:
@@ -91,7 +86,7 @@ def submit_inquiry(provider_id: int, data: dict, dashboard_url: str | dict[str, 
         queue_email(
             owner.email, _("New inquiry through the directory"),
             _("Someone sent a message to your listing (%(name)s).", name=provider.name) + "\n\n"
-            + _("Read it and reply from your dashboard: %(url)s", url=link_for(dashboard_url, owner.language)) + "\n\n"
+            + _("Read it and reply from your dashboard: %(url)s", url=link_in(dashboard_url, owner.language)) + "\n\n"
             + _("For their privacy this email does not include the message or their contact details.") + "\n",
             kind="inquiry.new",
         )

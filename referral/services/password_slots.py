@@ -16,12 +16,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext
 
+from ..i18n import N_
 from .errors import ValidationFailed
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue without translating it here (it is translated where it is raised)."""
-    return message
 
 
 # Kept as English text so that callers can compare it; gettext() gives it in the reader's language when raised.

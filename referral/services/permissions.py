@@ -3,6 +3,8 @@
 An administrator acts as one only with a confirmed second factor (User.is_admin): an admin account
 signed in with its password alone is refused everything an admin may do, until the factor is set up.
 """
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import Provider, User
 from .errors import NotFound, PermissionDenied
@@ -17,11 +19,11 @@ def is_admin(user: User | None) -> bool:
     return _signed_in(user) and user.is_admin
 
 
-def require_admin(user: User | None, message: str = "Only administrators can do this.") -> User:
+def require_admin(user: User | None, message: str = _l("Only administrators can do this.")) -> User:
     """The user, if an administrator with the second factor; PermissionDenied otherwise."""
     if not is_admin(user):
         if _signed_in(user) and user.must_set_up_second_factor:
-            message = "Administrators need two-step sign-in. Set it up on your account page first."
+            message = _l("Administrators need two-step sign-in. Set it up on your account page first.")
         raise PermissionDenied(message)
     return user
 
@@ -37,7 +39,7 @@ def require_listing_editor(user: User | None, provider_id: int) -> Provider:
     """The listing, if the user may change it; NotFound or PermissionDenied otherwise."""
     provider = db.session.get(Provider, provider_id)
     if provider is None:
-        raise NotFound("No such listing.")
+        raise NotFound(_l("No such listing."))
     if not can_edit_listing(user, provider):
-        raise PermissionDenied("Only the listing's owner or an administrator can do this.")
+        raise PermissionDenied(_l("Only the listing's owner or an administrator can do this."))
     return provider

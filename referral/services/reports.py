@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..i18n import in_language, translated
+from ..i18n import in_language, link_in, translated
 from ..models import (
     NOTICE_REPORT,
     REPORT_KINDS,
@@ -27,7 +27,6 @@ from ..models import (
 )
 from .audit import record_change
 from .errors import NotFound, PermissionDenied, ValidationFailed
-from .inquiries import link_for
 from .listing_history import HistoryEntry, history_for
 from .listing_rules import is_public
 from .mail import queue_email
@@ -86,7 +85,7 @@ def submit_report(provider_id: int, data: dict, *, reporter: str, dashboard_url:
                 owner.email, _("Someone reported that your listing may be wrong"),
                 _("A visitor reported a problem with your listing (%(name)s): %(problem)s.", name=provider.name,
                   problem=kind_label(kind).lower()) + "\n\n"
-                + _("Please check it and update it if needed: %(url)s", url=link_for(dashboard_url, owner.language))
+                + _("Please check it and update it if needed: %(url)s", url=link_in(dashboard_url, owner.language))
                 + "\n\n"
                 + _("An administrator will look at the report too. If the listing is right, you do not need to do "
                     "anything.") + "\n",

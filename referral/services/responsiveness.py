@@ -272,9 +272,8 @@ def notify_not_answering(dashboard_url: str | dict[str, str], now: datetime | No
 def _notify_one(provider_id: int, dashboard_url: str | dict[str, str], now: datetime,
                 rules: ResponsivenessRules) -> bool:
     from ..extensions import db
-    from ..i18n import in_language
+    from ..i18n import in_language, link_in
     from ..models import NOTICE_UNANSWERED, OwnerNotice, User
-    from .inquiries import link_for
     from .mail import queue_email
 
     provider = db.session.get(Provider, provider_id)
@@ -287,7 +286,7 @@ def _notify_one(provider_id: int, dashboard_url: str | dict[str, str], now: date
             + _("Until you answer, the directory no longer shows your listing as accepting new patients, and searches "
                 "for clinicians who are accepting leave it out. Confirming your availability does not change this; "
                 "answering does.") + "\n\n"
-            + _("Read and answer them from your dashboard: %(url)s", url=link_for(dashboard_url, owner.language))
+            + _("Read and answer them from your dashboard: %(url)s", url=link_in(dashboard_url, owner.language))
             + "\n",
             kind="responsiveness.owner",
         )

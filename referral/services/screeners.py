@@ -10,12 +10,8 @@ from typing import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import N_
 from .errors import NotFound, ValidationFailed
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue and keep it English here; pages show it with the `translated` filter."""
-    return message
 
 
 # The published answer scale, shared by both instruments: (label, points).

@@ -26,6 +26,8 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Request, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from ..i18n import N_
+
 # Deeper than any body the API takes (a listing's office hours sit four levels down), far below recursion limits.
 MAX_JSON_DEPTH = 32
 # The largest integer every JSON reader holds exactly (2**53 - 1); no column here holds one larger.
@@ -37,11 +39,6 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd]")
 _JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-
-
-def N_(message: str) -> str:
-    """Marks page text for extraction where it is defined; web/errors.py translates it where it is shown."""
-    return message
 
 
 class InputRefused(BadRequest):

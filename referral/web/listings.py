@@ -32,7 +32,8 @@ from ..services.attributes import EDITABLE
 from ..services.reference import all_items, items_by_attribute
 from .context import geocoder
 from .forms.listings import ActionForm, ClaimForm, InquiryForm, ListingForm, NewListingForm, editor_data
-from .providers import kept_search, links_by_language
+from ..i18n import request_links_by_language
+from .providers import kept_search
 
 bp = Blueprint("listings", __name__)
 PRIVATE_ENDPOINTS = frozenset({"listings.contact", "listings.confirm_availability_link"})
@@ -281,7 +282,7 @@ def contact(provider_id: int):
     if form.validate():
         try:
             inquiry = submit_inquiry(provider_id, {**form.to_data(), "language": current_language()},
-                                     links_by_language("listings.dashboard"))
+                                     request_links_by_language("listings.dashboard"))
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:

@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..i18n import LOCALES, PREFIXED_LANGUAGES, url_language
+from ..i18n import QUERY_CLEANERS
 from ..services.errors import NotFound, ValidationFailed
 from ..services.geocoding import distance_miles
 from ..services.map_view import offices_map
@@ -30,6 +30,9 @@ def search_query(raw: str | None) -> str | None:
     return urlencode([(key, value) for key, value in pairs if key in KNOWN_PARAMETERS]) or None
 
 
+QUERY_CLEANERS["from"] = search_query  # the language switch carries the results page as the back link does
+
+
 @bp.app_template_global("kept_search")
 def kept_search() -> dict[str, str]:
     """The `from` parameter that carries the results page along: from the results page itself, or passed on."""
@@ -47,16 +50,6 @@ def back_to_search_url() -> str:
     if query:
         return f"{url_for('search.search')}?{query}"
     return url_for("search.search", **{key: request.args[key] for key in ("near", "lat", "lng") if request.args.get(key)})
-
-
-def links_by_language(endpoint: str, **values) -> dict[str, str]:
-    """An absolute link to a page in each language, keyed by code: an email picks its recipient's."""
-    here = url_language()
-    script_root = request.script_root
-    site_root = script_root[:len(script_root) - len(here) - 1] if here else script_root
-    path = url_for(endpoint, **values)[len(script_root):]
-    host = request.host_url.rstrip("/")
-    return {code: f"{host}{site_root}{'/' + code if code in PREFIXED_LANGUAGES else ''}{path}" for code in LOCALES}
 
 
 def _search_place():

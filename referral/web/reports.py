@@ -13,7 +13,8 @@ from ..services.providers import get_public_provider
 from ..services.reports import open_report_counts, reporter_key, submit_report
 from ..services.responsiveness import ResponsivenessRules, listing_responsiveness
 from .forms.reports import ReportForm
-from .providers import bp, kept_search, links_by_language
+from ..i18n import request_links_by_language
+from .providers import bp, kept_search
 
 
 def private(response_and_status):
@@ -41,7 +42,7 @@ def report(provider_id: int):
         try:
             submit_report(provider_id, form.to_data(),
                           reporter=reporter_key(current_app.config["SECRET_KEY"], get_remote_address()),
-                          dashboard_url=links_by_language("listings.dashboard"))
+                          dashboard_url=request_links_by_language("listings.dashboard"))
         except ValidationFailed as error:
             form.attach_errors(error.errors)
         else:

@@ -13,15 +13,15 @@
       near.addEventListener("input", function () { lat.value = ""; lng.value = ""; });
     }
     button.addEventListener("click", function () {
-      if (status) status.textContent = "Finding your location…";
+      if (status) status.textContent = status.dataset.finding;
       navigator.geolocation.getCurrentPosition(function (position) {
         lat.value = position.coords.latitude.toFixed(4);
         lng.value = position.coords.longitude.toFixed(4);
         if (near) near.value = "";
-        if (status) status.textContent = "Using your current location.";
+        if (status) status.textContent = status.dataset.using;
         form.submit();
       }, function () {
-        if (status) status.textContent = "Your location is not available. Enter a ZIP code instead.";
+        if (status) status.textContent = status.dataset.unavailable;
       }, { timeout: 10000, maximumAge: 600000 });
     });
   });

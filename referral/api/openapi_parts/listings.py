@@ -7,6 +7,7 @@ LICENSE = {"type": "object", "properties": {"state": {"type": "string"}, "number
 FIELDS = {
     "first_name": {"type": "string", "maxLength": 80}, "last_name": {"type": "string", "maxLength": 80},
     "credentials": {"type": "string", "maxLength": 80}, "statement": {"type": "string", "maxLength": 5000},
+    "statement_es": {"type": "string", "maxLength": 5000, "description": "The statement in Spanish (optional)."},
     "phone": {"type": "string", "maxLength": 32}, "website": {"type": "string", "maxLength": 255},
     "accepting_new_patients": {"type": "boolean"}, "telehealth": {"type": "boolean"},
     "in_person": {"type": "boolean"}, "sliding_scale": {"type": "boolean"},

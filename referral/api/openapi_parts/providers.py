@@ -163,13 +163,14 @@ PROVIDER_SUMMARY = {
 PROVIDER_DETAIL = {
     "type": "object",
     "required": list(_COMMON) + list(_DETAIL_ATTRIBUTES) + ["npi", "first_name", "last_name", "licenses", "statement",
-                                                            "listing_status"],
+                                                            "statement_es", "listing_status"],
     "properties": {
         **_COMMON,
         **_DETAIL_ATTRIBUTES,
         "npi": NULLABLE_STRING, "first_name": {"type": "string"}, "last_name": {"type": "string"},
         "taxonomy_code": {**NULLABLE_STRING, "description": "NUCC Health Care Provider Taxonomy code."},
         "statement": {"type": "string"},
+        "statement_es": {"type": "string", "description": "The statement in Spanish, where the clinician wrote one."},
         "licenses": {"type": "array", "items": {"type": "object", "required": ["state", "number"], "properties": {
             "state": {"type": "string"}, "number": {"type": "string"}}}},
         "listing_says_accepting": {"type": "boolean"}, "telehealth_states": STRINGS,
