@@ -51,6 +51,7 @@ STORED_IN = {
     "ListingForm.last_name": Provider.last_name,
     "ListingForm.credentials": Provider.credentials,
     "ListingForm.statement": Provider.statement,
+    "ListingForm.statement_es": Provider.statement_es,
     "ListingForm.phone": Provider.phone,
     "ListingForm.website": Provider.website,
     "ListingForm.pronouns": Provider.pronouns,
