@@ -46,8 +46,8 @@ CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 
 messages: $(VENV)/.runtime
 	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
-		--project "Open Therapy Directory" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+		--project "Open Therapy Directory" --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 translations: $(VENV)/.runtime $(CATALOGUES:.po=.mo)
 

@@ -254,6 +254,10 @@ def build_rows(server_url: str, places: list[str]) -> list[Row]:
                          "there providers near the first place?")
     provider_id = results[0]["id"]
     rows.append(Row(f"profile /providers/{provider_id}", f"/providers/{provider_id}", "profile"))
+    # The same pages in Spanish: what the catalogue lookups and the /es prefix cost, in the same run.
+    spanish_search = next(row.path for row in rows if row.kind == "page")
+    rows.append(Row("search page in Spanish", "/es" + spanish_search, "page"))
+    rows.append(Row(f"profile in Spanish /es/providers/{provider_id}", f"/es/providers/{provider_id}", "profile"))
     for row in rows:
         status, _body = fetch(server_url + row.path)
         # wrk flags only answers of 400 and up: a redirect is refused here, before the load.

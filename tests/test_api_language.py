@@ -103,3 +103,4 @@ def test_referral_state_labels_follow_the_header_and_errors_stay_english(app, wo
                           headers=SPANISH)
     assert refused.status_code == 409
     assert refused.get_json()["error"]["message"] == "Cannot schedule first appointment: this referral is viewed."
+

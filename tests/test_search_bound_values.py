@@ -166,3 +166,12 @@ def test_a_filter_added_the_natural_way_is_part_of_the_statement_key(app_ctx, ma
     found = {minimum: [pid for pid, _ in nearest_provider_ids(WithMinFee(place=place, min_fee=minimum), 10)]
              for minimum in (50, 100, 250)}
     assert found == {50: [cheap, dear], 100: [dear], 250: []}
+
+
+def test_a_list_parameter_counts_its_values_as_sent_like_the_documents_max_items(client):
+    from referral.services.search_params import MAX_LIST_VALUES
+
+    repeated = "&".join(["gender=woman"] * (MAX_LIST_VALUES + 1))
+    response = client.get(f"/api/v1/providers?near=10025&{repeated}")
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == "gender"
+    assert client.get("/api/v1/providers?near=10025&" + "&".join(["gender=woman"] * MAX_LIST_VALUES)).status_code == 200

@@ -179,10 +179,11 @@ def _parse_location(args, geocoder: Geocoder, errors: dict, choices: list[PlaceC
 def _parse_list(args, attribute: Attribute, errors: dict) -> tuple[tuple[str, ...], tuple] | None:
     """(values asked, what the SQL filters by) for a list attribute, or None when absent or wrong."""
     name = attribute.search_parameter
-    wanted = list(dict.fromkeys(v.lower() for v in args.getlist(name)))
+    given = args.getlist(name)
+    wanted = list(dict.fromkeys(v.lower() for v in given))
     if not wanted:
         return None
-    if len(wanted) > MAX_LIST_VALUES:
+    if len(given) > MAX_LIST_VALUES:  # counted as sent, repeats included, as the OpenAPI document's maxItems counts
         errors[name] = _("Choose at most %(most)s values for “%(filter)s”", most=MAX_LIST_VALUES,
                          filter=attribute.plural)
         return None

@@ -51,7 +51,8 @@ def listed_server(live_server):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_serious_accessibility_problem(browser, listed_server, width):
-    """Every page in PAGES as it opens, then with every disclosure open; the problems of all pages in one report."""
+    """Every page in PAGES, in English and in Spanish, as it opens, then with every disclosure open; the problems of
+    all pages in one report."""
     page = browser.new_page(viewport=WIDTHS[width])
     problems = []
 
@@ -61,7 +62,9 @@ def test_no_serious_accessibility_problem(browser, listed_server, width):
         except AssertionError as error:
             problems.append(str(error))
 
-    for name, path in PAGES.items():
+    in_both_languages = [(name, path) for name, path in PAGES.items()]
+    in_both_languages += [(f"{name} in Spanish", "/es" + path) for name, path in PAGES.items()]
+    for name, path in in_both_languages:
         response = page.goto(listed_server.url + path.format(**listed_server.ids))
         assert response.status < 500, f"{name}: {response.status}"  # the place choices come with a 400
         check(f"{name} at {width} width")
