@@ -1,8 +1,11 @@
 """The page language: taken from the URL (an /es prefix), never from a cookie; the API reads Accept-Language."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, has_request_context, redirect, request, url_for
-from flask_babel import Babel, force_locale, gettext
+from flask_babel import Babel, force_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 DEFAULT_LANGUAGE = "en"
 # Language code -> the Babel locale its pages are formatted in (dates, numbers, dollars as written in the US).
@@ -16,8 +19,34 @@ API_BLUEPRINTS = frozenset({"api", "fhir", "hsds"})
 QUERY_CLEANERS: dict = {}
 _LANGUAGE_KEY = "referral.language"
 _BASE_SCRIPT_KEY = "referral.base_script_name"
+_TRANSLATIONS_TOKEN_KEY = "referral.translations_token"
 
 babel = Babel()
+# This request's (or email's) catalogue, once looked up: a page asks it hundreds of times, and Flask-Babel's own
+# lookup goes through the app context on every call (most of the cost a translated page added).
+_active_translations: ContextVar = ContextVar("referral_translations", default=None)
+
+
+def _translations():
+    active = _active_translations.get()
+    return active if active is not None else get_translations()
+
+
+def gettext(string: str, **variables) -> str:
+    """The message in the reader's language, with its %(name)s placeholders filled in."""
+    text = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """The singular or plural message for `num`, in the reader's language; %(num)d is filled in."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A message translated each time it is read, in the language of that moment (module-level labels)."""
+    return LazyString(gettext, string, **variables)
 
 
 class LanguagePrefix:
@@ -69,6 +98,8 @@ def N_(message: str) -> str:
 
 def translated(text: str | None) -> str:
     """English text held in data (a reference name, a declared label) in the reader's language."""
+    if isinstance(text, LazyString):  # already a translation: read it once (each reading looks it up again)
+        return str(text)
     return gettext(text) if text else ""
 
 
@@ -104,9 +135,15 @@ def home_redirect():
     return response
 
 
+@contextmanager
 def in_language(code: str | None):
     """Context manager: text rendered inside it (an email, a letter) is in this language."""
-    return force_locale(LOCALES[language_or_default(code)])
+    with force_locale(LOCALES[language_or_default(code)]):
+        token = _active_translations.set(get_translations())
+        try:
+            yield
+        finally:
+            _active_translations.reset(token)
 
 
 def page_in(code: str, pinned: bool = True) -> str:
@@ -180,6 +217,25 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     # {% trans %} blocks collapse their whitespace, so the catalogue holds one-line messages.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, string: _translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _translations().unpgettext(context, singular, plural, n),
+    )
+
+    @app.before_request
+    def _look_up_the_catalogue_once():
+        token = _active_translations.set(get_translations())
+        request.environ[_TRANSLATIONS_TOKEN_KEY] = token
+
+    @app.teardown_request
+    def _forget_the_catalogue(_exc):
+        token = request.environ.pop(_TRANSLATIONS_TOKEN_KEY, None)
+        if token is not None:
+            _active_translations.reset(token)
+
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.globals.update(
         url_for=language_free_url_for, current_language=current_language, language_switch=language_switch, hreflang_alternates=alternates,

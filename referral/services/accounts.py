@@ -16,15 +16,12 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from zxcvbn import zxcvbn
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default, site_root
+from ..i18n import DEFAULT_LANGUAGE, gettext as _, in_language, language_or_default, lazy_gettext as _l, ngettext, site_root
 from ..models import ROLE_ADMIN, ROLE_PROVIDER, ROLE_REFERRER, User, utcnow
 from .errors import Conflict, NotFound, ValidationFailed
 from .mail import queue_email

@@ -13,14 +13,13 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from babel.dates import format_skeleton
-from flask_babel import format_date, get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_date, get_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, in_language, language_or_default, site_root
+from ..i18n import DEFAULT_LANGUAGE, gettext as _, in_language, language_or_default, ngettext, site_root
 from ..models import SearchAlert, utcnow
 from .batch import BatchReport, for_each_row
 from .errors import Conflict, NotFound, ValidationFailed

@@ -1,9 +1,8 @@
 """Reading a listing attribute off a provider: as stored (editor, history), as published (JSON, CSV), as read."""
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..i18n import translated
+from ..i18n import gettext as _, lazy_gettext as _l, translated
 from ..models import InsurancePlan, Provider
 from .attributes import AT_MOST, ATTRIBUTES, AVAILABILITY, HOURS, HOURS_WINDOWS, Attribute
 from .availability import availability_of

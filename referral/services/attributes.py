@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from ..i18n import lazy_gettext as _l
 from ..models import (
     AgeGroup,
     Concern,

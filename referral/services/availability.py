@@ -2,8 +2,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 
+from ..i18n import gettext as _
 from ..models import Provider, utcnow
 from .batch import BatchReport, for_each_row
 from .search import AvailabilityRules

@@ -8,12 +8,11 @@ visitor answers or when the follow-up lapses (`flask purge`). The answer feeds t
 """
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..i18n import in_language, site_root
+from ..i18n import gettext as _, in_language, lazy_gettext as _l, site_root
 from ..models import InquiryRecord, utcnow
 from ..models.responsiveness import VISITOR_ANSWERS, VISITOR_ELSEWHERE, VISITOR_NO, VISITOR_YES
 from .batch import BatchReport, for_each_row

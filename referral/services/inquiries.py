@@ -2,11 +2,10 @@
 import re
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..i18n import in_language, language_or_default, link_in
+from ..i18n import gettext as _, in_language, language_or_default, link_in
 from ..models import (
     CONTACT_EMAIL,
     CONTACT_PHONE,

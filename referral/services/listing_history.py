@@ -7,8 +7,8 @@ person's address reaches their page.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _, lazy_gettext as _l
 
+from ..i18n import gettext as _, lazy_gettext as _l
 from ..models import ROLE_ADMIN, User
 from .audit import listing_history
 

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import format_date
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..i18n import in_language
+from ..i18n import gettext as _, in_language, lazy_gettext as _l
 from ..models import (
     LISTING_PENDING,
     LISTING_REJECTED,

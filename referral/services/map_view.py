@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask_babel import gettext as _, ngettext
+from ..i18n import gettext as _, ngettext
+
 
 STATES_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "geo" / "us_states.json"
 WIDTH = 400  # SVG user units; the page scales the drawing to its column

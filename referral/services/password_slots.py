@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext
 
-from ..i18n import N_
+from ..i18n import gettext, N_
 from .errors import ValidationFailed
 
 

@@ -8,8 +8,8 @@ import re
 from datetime import date
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from ..models import utcnow
 
 DATE_OF_BIRTH = "date_of_birth"

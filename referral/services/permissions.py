@@ -3,8 +3,8 @@
 An administrator acts as one only with a confirmed second factor (User.is_admin): an admin account
 signed in with its password alone is refused everything an admin may do, until the factor is set up.
 """
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from ..extensions import db
 from ..models import Provider, User
 from .errors import NotFound, PermissionDenied

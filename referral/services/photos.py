@@ -2,9 +2,9 @@
 import io
 import warnings
 
-from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from ..i18n import gettext as _
 from .errors import ValidationFailed
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
 
+from ..i18n import gettext as _
 from .geocoding import GEO_DIR, US_STATES, Geocoder, LazyIndex, Place, normalize_city, read_place_table
 
 PLACE_TABLE = GEO_DIR / "places_geonames.csv"

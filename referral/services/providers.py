@@ -1,6 +1,6 @@
 """Reading single provider listings for profile pages and the API."""
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from .errors import NotFound
 from .listing_reader import ListingRecord, read_listing
 from .listing_rules import is_public

@@ -1,9 +1,9 @@
 """The referral letter: its content (shared by the printable page) and its PDF, made with fpdf2."""
 from dataclasses import dataclass
 
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date
 
-from ..i18n import current_language
+from ..i18n import current_language, gettext as _
 from ..models import ReferralRecipientCopy
 from .referral_states import STATE_LABELS
 from .referrers import profile_of, referrer_name

@@ -5,10 +5,9 @@ Each email is written in its recipient's language (the language of the pages the
 from collections.abc import Callable
 
 from flask import current_app
-from flask_babel import gettext as _, ngettext
 
 from ..extensions import db
-from ..i18n import in_language
+from ..i18n import gettext as _, in_language, ngettext
 from ..models import ReferralRecipientCopy, User
 from .mail import queue_email
 from .referral_states import DECLINE_REASONS

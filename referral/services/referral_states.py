@@ -5,9 +5,9 @@ is refused with Conflict; one made by the wrong party is refused with Permission
 """
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from ..i18n import lazy_gettext as _l
 from .errors import Conflict, PermissionDenied, ValidationFailed
 
 SENT = "sent"

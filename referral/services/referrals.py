@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext, lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, in_language
+from ..i18n import DEFAULT_LANGUAGE, gettext, in_language, lazy_gettext as _l
 from ..models import (
     URGENCIES,
     AgeGroup,

@@ -1,9 +1,9 @@
 """Who may refer: referrer NPI profiles, their admin approval, and verified providers."""
 from datetime import datetime
 
-from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from ..i18n import gettext as _, lazy_gettext as _l
 from ..extensions import db
 from ..models import (
     LISTING_VERIFIED,

@@ -9,11 +9,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..i18n import in_language, link_in, translated
+from ..i18n import gettext as _, in_language, link_in, translated
 from ..models import (
     NOTICE_REPORT,
     REPORT_KINDS,

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _, ngettext
 from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
+from ..i18n import gettext as _, ngettext
 from ..models import InquiryRecord, Provider, utcnow
 from ..models.referral import ReferralRecipientCopy
 from ..models.responsiveness import VISITOR_NO, VISITOR_YES

@@ -7,10 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from ..i18n import N_
+from ..i18n import gettext as _, lazy_gettext as _l, N_
 from .errors import NotFound, ValidationFailed
 
 

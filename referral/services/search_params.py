@@ -9,9 +9,9 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import gettext as _
 from .attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO, Attribute
 from .errors import ValidationFailed
 from .geocoding import US_STATES, Geocoder, Place

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask_babel import format_currency, gettext as _
+from babel.numbers import format_currency
+from flask_babel import get_locale
 
+from ..i18n import gettext as _
 from .attributes import AT_MOST, BY_NAME
 from .reference_cache import reference_list
 from .search_params import SearchCriteria
@@ -22,7 +25,13 @@ class Chip:
 
 def dollars(amount) -> str:
     """A whole-dollar amount in the reader's language: $120 (no cents, no grouping)."""
-    return format_currency(amount, "USD", format="¤0", currency_digits=False)
+    return _dollars_in(amount, str(get_locale() or "en_US"))
+
+
+@lru_cache(maxsize=4096)
+def _dollars_in(amount, locale: str) -> str:
+    # Babel formats a number in tens of microseconds; a results page shows dozens of the same few fees.
+    return format_currency(amount, "USD", format="¤0", currency_digits=False, locale=locale)
 
 
 def filter_chips(criteria: SearchCriteria) -> list[Chip]:

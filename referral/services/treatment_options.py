@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from ..models import Modality, ProviderType
 from .guides import psychodynamic_guide
 from .reference import all_items, get_by_slug

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from ..i18n import gettext as _, lazy_gettext as _l
 from .truth import Tally
 
 # (attribute of Tally, label, colour, dash pattern): the three shares, in the order they are drawn.

@@ -16,11 +16,10 @@ import secrets
 from datetime import datetime
 
 import pyotp
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..i18n import gettext as _, lazy_gettext as _l
 from ..extensions import db
 from ..models import ROLE_ADMIN, RecoveryCode, User, utcnow
 from .accounts import WRONG_PASSWORD, password_matches

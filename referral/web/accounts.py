@@ -6,13 +6,12 @@ form kept as typed (passwords are never sent back).
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import db, limiter
-from ..i18n import current_language
+from ..i18n import current_language, gettext as _
 from ..services import accounts, two_factor
 from ..services.errors import Conflict, ValidationFailed
 from ..services.password_slots import RETRY_AFTER_SECONDS, PasswordChecksBusy

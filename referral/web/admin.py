@@ -2,13 +2,10 @@
 directory's own truth (its figures, charts and CSV)."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..i18n import translated
+from ..i18n import gettext as _, lazy_gettext as _l, ngettext, translated
 from ..models import REPORT_KINDS, REVIEW_CHANGE, utcnow
 from ..services.errors import Conflict, ValidationFailed
 from ..services.listings import (

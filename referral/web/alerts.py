@@ -3,10 +3,9 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from ..extensions import csrf, db, limiter
-from ..i18n import current_language
+from ..i18n import current_language, gettext as _
 from ..services.alerts import (
     alert_query,
     alert_to_cancel,

@@ -7,9 +7,9 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..i18n import lazy_gettext as _l
 from ..extensions import login_manager
 from ..services.accounts import end_sessions, user_from_session_id
 

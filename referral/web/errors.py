@@ -3,11 +3,10 @@ services' NotFound and PermissionDenied as 404 and 403."""
 import logging
 
 from flask import make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..api.errors import error_response
-from ..i18n import translated
+from ..i18n import lazy_gettext as _l, translated
 from ..services.errors import NotFound, PermissionDenied
 from .input_boundary import InputRefused
 

@@ -1,8 +1,8 @@
 """GET /admin/export.csv: the whole directory as CSV, for admins (bom=true adds a byte-order mark for Excel)."""
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..i18n import gettext as _
 from ..extensions import login_manager
 from ..models import utcnow
 from ..services.errors import PermissionDenied, ValidationFailed

@@ -2,8 +2,8 @@
 from itertools import groupby
 
 from flask import Blueprint, abort, render_template
-from flask_babel import lazy_gettext as _l
 
+from ..i18n import lazy_gettext as _l
 from ..models import Modality
 from ..services.guides import psychodynamic_guide
 from ..services.reference import all_items, get_by_slug

@@ -1,11 +1,10 @@
 """Provider self-service pages: dashboard, new listing, claim, editor, history, availability, inquiries."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..extensions import csrf, db, limiter
-from ..i18n import current_language
+from ..i18n import current_language, gettext as _
 from ..models import LISTING_PENDING, LISTING_VERIFIED, ProviderType
 from ..services import availability as availability_service
 from ..services.errors import Conflict, PermissionDenied, ValidationFailed

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 import re
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from ..database import takes_write_transaction
 from ..extensions import db, login_manager
-from ..i18n import translated
+from ..i18n import gettext as _, lazy_gettext as _l, ngettext, translated
 from ..models import AgeGroup, Concern, Frequency, InsurancePlan, Modality
 from ..services import referrals as service
 from ..services import referrers

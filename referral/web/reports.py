@@ -2,7 +2,6 @@
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..extensions import csrf, db, limiter
@@ -13,7 +12,7 @@ from ..services.providers import get_public_provider
 from ..services.reports import open_report_counts, reporter_key, submit_report
 from ..services.responsiveness import ResponsivenessRules, listing_responsiveness
 from .forms.reports import ReportForm
-from ..i18n import request_links_by_language
+from ..i18n import gettext as _, request_links_by_language
 from .providers import bp, kept_search
 
 

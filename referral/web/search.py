@@ -1,7 +1,7 @@
 """The search page: a GET form and its results."""
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 
+from ..i18n import gettext as _
 from ..services.errors import ValidationFailed
 from ..services.map_view import results_map
 from ..services.attributes import SEARCHABLE

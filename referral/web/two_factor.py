@@ -1,11 +1,9 @@
 """Two-step sign-in pages: the code after the password, setting it up (QR code drawn here), turning it off."""
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..i18n import gettext as _, lazy_gettext as _l, ngettext
 from ..extensions import db, limiter
 from ..services import two_factor
 from ..services.errors import Conflict, PermissionDenied, ValidationFailed

@@ -3,11 +3,11 @@
 Only the shape of the input is checked here; the rules (length, format, uniqueness) live in
 services/accounts.py, whose ValidationFailed errors the views attach next to the fields.
 """
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from ...i18n import lazy_gettext as _l
 from ...services.accounts import MIN_PASSWORD_LENGTH
 
 _PASSWORD_HINT = _l("At least %(num)d characters, not easy to guess and not built from your email address or name. "

@@ -1,11 +1,11 @@
 """The self-check forms: one radio group per published item, built from the instrument."""
 from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
+from ...i18n import lazy_gettext as _l
 from ...services.screeners import ANSWER_SCALE, DIFFICULTY_FIELD, Instrument
 
 CSRF_EXPIRED = _l(

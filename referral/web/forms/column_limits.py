@@ -1,6 +1,7 @@
 """Length validators taken from the column a field is stored in: a form never takes more than the column holds."""
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length
+
+from ...i18n import lazy_gettext as _l
 
 
 def within(column) -> Length:

@@ -1,7 +1,6 @@
 """Forms for provider self-service: the listing editor, new listings and claims, reviews, inquiries."""
 from datetime import time
 
-from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import NumberInput
 
+from ...i18n import gettext as _, lazy_gettext as _l
 from ...models import Inquiry, InsurancePlan, License, Office, Provider
 from ...services.attribute_values import DAY_LABELS, DAY_NAMES
 from ...services.attributes import AVAILABILITY, EDITABLE, YES_NO

@@ -1,9 +1,9 @@
 """Forms of the referral pages: sending, answering, the thread, the referrer profile and its review."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from ...i18n import lazy_gettext as _l
 from ...services.geocoding import US_STATES
 from ...services.referral_states import DECLINE_REASONS
 from .search import MultiCheckboxField

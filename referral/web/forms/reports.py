@@ -1,10 +1,10 @@
 """Forms a visitor fills in without an account: a report of a wrong listing, the inquiry follow-up, search alerts."""
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length
 
+from ...i18n import lazy_gettext as _l
 from ...models import REPORT_KINDS, InquiryRecord, SearchAlert
 from ...services.reports import MAX_NOTE, kind_label
 from .column_limits import within

@@ -1,13 +1,13 @@
 """The search form: the place, then one field per searchable listing attribute (services/attributes.py)."""
 import math
 
-from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from ...i18n import gettext as _, lazy_gettext as _l
 from ...services.attributes import ANY_OF, AT_MOST, AVAILABILITY, HOURS, SEARCHABLE, SORTS, YES_NO
 from ...services.search_params import given
 from ..context import search_limits
