@@ -92,7 +92,7 @@ def test_register_claim_approve_edit_and_be_found(live_server, page):
     page.goto(url + "/dashboard")
     expect(page.get_by_text("Verified on")).to_be_visible()
     page.get_by_role("link", name="Edit listing").click()
-    page.get_by_label("About you and your practice").fill("I see adults.\n\nSpecialising in perinatal anxiety.")
+    page.get_by_label("About you and your practice", exact=True).fill("I see adults.\n\nSpecialising in perinatal anxiety.")
     page.get_by_role("button", name="Save listing").click()
     expect(page.get_by_text("Your listing is saved.")).to_be_visible()
 
