@@ -4,8 +4,9 @@ from contextvars import ContextVar
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, has_request_context, redirect, request, url_for
-from flask_babel import Babel, force_locale, get_translations
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup
 
 DEFAULT_LANGUAGE = "en"
 # Language code -> the Babel locale its pages are formatted in (dates, numbers, dollars as written in the US).
@@ -24,12 +25,25 @@ _TRANSLATIONS_TOKEN_KEY = "referral.translations_token"
 babel = Babel()
 # This request's (or email's) catalogue, once looked up: a page asks it hundreds of times, and Flask-Babel's own
 # lookup goes through the app context on every call (most of the cost a translated page added).
-_active_translations: ContextVar = ContextVar("referral_translations", default=None)
+_active: ContextVar = ContextVar("referral_translations", default=None)  # (catalogue, locale name)
 
 
 def _translations():
-    active = _active_translations.get()
-    return active if active is not None else get_translations()
+    active = _active.get()
+    return active[0] if active is not None else get_translations()
+
+
+def locale_name() -> str:
+    """The locale text is formatted in now ("en_US", "es_US"): for caching what Babel formats slowly."""
+    active = _active.get()
+    if active is not None:
+        return active[1]
+    return str(get_locale() or LOCALES[DEFAULT_LANGUAGE])
+
+
+def _activate():
+    """Remember the catalogue and locale of this moment (a request, an email) until the token is reset."""
+    return _active.set((get_translations(), str(get_locale() or LOCALES[DEFAULT_LANGUAGE])))
 
 
 def gettext(string: str, **variables) -> str:
@@ -42,6 +56,17 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """The singular or plural message for `num`, in the reader's language; %(num)d is filled in."""
     variables.setdefault("num", num)
     return _translations().ungettext(singular, plural, num) % variables
+
+
+def _template_gettext(string: str, **variables) -> Markup:
+    text = Markup(_translations().ugettext(string))
+    return text % variables if "%" in text else text
+
+
+def _template_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+    variables.setdefault("num", num)
+    text = Markup(_translations().ungettext(singular, plural, num))
+    return text % variables if "%" in text else text
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -139,11 +164,11 @@ def home_redirect():
 def in_language(code: str | None):
     """Context manager: text rendered inside it (an email, a letter) is in this language."""
     with force_locale(LOCALES[language_or_default(code)]):
-        token = _active_translations.set(get_translations())
+        token = _activate()
         try:
             yield
         finally:
-            _active_translations.reset(token)
+            _active.reset(token)
 
 
 def page_in(code: str, pinned: bool = True) -> str:
@@ -224,17 +249,19 @@ def init_app(app: Flask) -> None:
         pgettext=lambda context, string: _translations().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: _translations().unpgettext(context, singular, plural, n),
     )
+    # What Jinja's new-style gettext does for an autoescaped template (every template here is HTML), in one call
+    # instead of three: a results page asks for a few hundred messages.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
     @app.before_request
     def _look_up_the_catalogue_once():
-        token = _active_translations.set(get_translations())
-        request.environ[_TRANSLATIONS_TOKEN_KEY] = token
+        request.environ[_TRANSLATIONS_TOKEN_KEY] = _activate()
 
     @app.teardown_request
     def _forget_the_catalogue(_exc):
         token = request.environ.pop(_TRANSLATIONS_TOKEN_KEY, None)
         if token is not None:
-            _active_translations.reset(token)
+            _active.reset(token)
 
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.globals.update(

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel.numbers import format_currency
-from flask_babel import get_locale
 
-from ..i18n import gettext as _
+from ..i18n import gettext as _, locale_name
 from .attributes import AT_MOST, BY_NAME
 from .reference_cache import reference_list
 from .search_params import SearchCriteria
@@ -25,7 +24,7 @@ class Chip:
 
 def dollars(amount) -> str:
     """A whole-dollar amount in the reader's language: $120 (no cents, no grouping)."""
-    return _dollars_in(amount, str(get_locale() or "en_US"))
+    return _dollars_in(amount, locale_name())
 
 
 @lru_cache(maxsize=4096)

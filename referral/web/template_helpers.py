@@ -1,12 +1,16 @@
 """Jinja filters and globals: URLs that change one search parameter, dates, fees."""
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from types import SimpleNamespace
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import current_app, request, url_for
-from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
+
+from ..i18n import locale_name
 
 CRISIS = {
     "line": "988",
@@ -44,7 +48,13 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     # The stored day as it is: not moved into another time zone.
-    return format_date(value, "long", rebase=False)
+    return _long_date_in(value.date() if isinstance(value, datetime) else value, locale_name())
+
+
+@lru_cache(maxsize=4096)
+def _long_date_in(day: date, locale: str) -> str:
+    # Babel formats a date in tens of microseconds, and a results page dates every card.
+    return format_date(day, "long", locale=locale)
 
 
 def fee_range(provider) -> str:
@@ -69,9 +79,14 @@ def miles(value: float | None) -> str:
     """A distance for display."""
     if value is None:
         return ""
+    return _miles_in(value, locale_name())
+
+
+@lru_cache(maxsize=4096)
+def _miles_in(value: float, locale: str) -> str:
     # The float's exact value, so that it rounds as Python's own formatting did (3.15 is just under, so 3.1).
     exact = Decimal(value)
-    return f"{format_decimal(exact, '0.0' if value < 10 else '0')} mi"
+    return f"{format_decimal(exact, '0.0' if value < 10 else '0', locale=locale)} mi"
 
 
 def availability(provider):
