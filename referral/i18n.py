@@ -47,13 +47,13 @@ def _activate():
 
 
 def gettext(string: str, **variables) -> str:
-    """The message in the reader's language, with its %(name)s placeholders filled in."""
+    """The message in the reader's language, its named placeholders filled from the keyword arguments."""
     text = _translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """The singular or plural message for `num`, in the reader's language; %(num)d is filled in."""
+    """The singular or plural message for `num`, in the reader's language, with `num` and the keyword arguments filled in."""
     variables.setdefault("num", num)
     return _translations().ungettext(singular, plural, num) % variables
 
