@@ -53,7 +53,7 @@ def gettext(string: str, **variables) -> str:
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """The singular or plural message for `num`, in the reader's language, with `num` and the keyword arguments filled in."""
+    """The singular or plural message for `num` in the reader's language, `num` and the keyword arguments filled in."""
     variables.setdefault("num", num)
     return _translations().ungettext(singular, plural, num) % variables
 
@@ -265,7 +265,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.globals.update(
-        url_for=language_free_url_for, current_language=current_language, language_switch=language_switch, hreflang_alternates=alternates,
+        url_for=language_free_url_for, current_language=current_language, language_switch=language_switch,
+        hreflang_alternates=alternates,
     )
 
     @app.after_request
